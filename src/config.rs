@@ -1,0 +1,358 @@
+//! Settings: defaults, overridden by an optional TOML file, overridden by `AUSKUNFT_*` environment
+//! variables (`AUSKUNFT_SERVER__PORT=8080` sets `server.port`), validated at start-up with messages that
+//! say what to fix. `config/example.toml` documents every key.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::EngineSettings;
+use crate::lang::Lang;
+
+/// The environment variable prefix.
+pub const ENV_PREFIX: &str = "AUSKUNFT_";
+
+/// The environment variable that names the settings file (read by the CLI, not a setting itself).
+pub const CONFIG_ENV: &str = "AUSKUNFT_CONFIG";
+
+/// Every setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// The HTTP server.
+    pub server: ServerSettings,
+    /// The database.
+    pub database: DatabaseSettings,
+    /// The knowledge base.
+    pub knowledge: KnowledgeSettings,
+    /// The chat engine.
+    pub chat: ChatSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// The address to listen on.
+    pub host: IpAddr,
+    /// The port to listen on (0 picks a free one).
+    pub port: u16,
+    /// How long a request may take before it is answered with 408.
+    pub request_timeout_secs: u64,
+}
+
+/// The database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite:PATH` (embedded, the default) or `postgres://USER@HOST/DB`.
+    pub url: String,
+    /// The connection pool's size.
+    pub max_connections: u32,
+    /// Conversations idle for longer than this many days are deleted with their transcripts.
+    pub retention_days: u32,
+}
+
+/// The knowledge base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KnowledgeSettings {
+    /// The directory with services/, offices/ and lexicon/.
+    pub dir: PathBuf,
+    /// Where to keep the search index; in memory when not set.
+    pub index_dir: Option<PathBuf>,
+}
+
+/// The chat engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatSettings {
+    /// The confidence (0 to 1) from which the best match is answered directly.
+    pub answer_threshold: f32,
+    /// The confidence from which weak matches are offered as "did you mean" buttons.
+    pub suggest_threshold: f32,
+    /// The longest message accepted, in characters.
+    pub max_text_chars: usize,
+    /// The language of a conversation that gives no hint.
+    pub default_lang: String,
+}
+
+/// Logging.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `pretty` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// A tracing filter: `info`, `auskunft=debug,tower_http=info` ...
+    pub level: String,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            knowledge: KnowledgeSettings::default(),
+            chat: ChatSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> ServerSettings {
+        ServerSettings {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8115,
+            request_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> DatabaseSettings {
+        DatabaseSettings {
+            url: "sqlite:data/auskunft.db".to_string(),
+            max_connections: 8,
+            retention_days: 30,
+        }
+    }
+}
+
+impl Default for KnowledgeSettings {
+    fn default() -> KnowledgeSettings {
+        KnowledgeSettings {
+            dir: PathBuf::from("knowledge"),
+            index_dir: None,
+        }
+    }
+}
+
+impl Default for ChatSettings {
+    fn default() -> ChatSettings {
+        let engine = EngineSettings::default();
+        ChatSettings {
+            answer_threshold: engine.answer_threshold,
+            suggest_threshold: engine.suggest_threshold,
+            max_text_chars: engine.max_text_chars,
+            default_lang: engine.default_lang.tag().to_string(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> LogSettings {
+        LogSettings {
+            format: LogFormat::Pretty,
+            level: "info".to_string(),
+        }
+    }
+}
+
+/// Settings that could not be loaded or are invalid; the message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The settings file does not exist.
+    #[error("the settings file {0} does not exist")]
+    MissingFile(PathBuf),
+    /// A value has the wrong type or a key is unknown.
+    #[error("invalid settings: {0}")]
+    Parse(String),
+    /// Values are out of range.
+    #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Settings {
+    /// Loads defaults < `file` (if given) < `AUSKUNFT_*` environment, and validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError::MissingFile(file.to_path_buf()));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["CONFIG"]));
+        let settings: Settings = figment.extract().map_err(|error| {
+            let messages: Vec<String> = error.into_iter().map(describe_figment_error).collect();
+            ConfigError::Parse(messages.join("; "))
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Parses settings from TOML text alone (no environment), validated; for tests and tools.
+    pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|error| {
+                ConfigError::Parse(
+                    error
+                        .into_iter()
+                        .map(describe_figment_error)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks ranges and combinations; every problem is listed.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        let chat = &self.chat;
+        for (key, value) in [
+            ("chat.answer_threshold", chat.answer_threshold),
+            ("chat.suggest_threshold", chat.suggest_threshold),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                problems.push(format!("{key} is {value}; it must be between 0 and 1"));
+            }
+        }
+        if chat.suggest_threshold > chat.answer_threshold {
+            problems.push(format!(
+                "chat.suggest_threshold ({}) must not be above chat.answer_threshold ({})",
+                chat.suggest_threshold, chat.answer_threshold
+            ));
+        }
+        if !(1..=100_000).contains(&chat.max_text_chars) {
+            problems.push(format!(
+                "chat.max_text_chars is {}; use 1 to 100000",
+                chat.max_text_chars
+            ));
+        }
+        if Lang::negotiate(&chat.default_lang).is_none() {
+            problems.push(format!(
+                "chat.default_lang '{}' is not one of de, en, de-leicht, uk, ar",
+                chat.default_lang
+            ));
+        }
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            problems.push(
+                "database.url must start with sqlite: (embedded) or postgres:// (server)"
+                    .to_string(),
+            );
+        }
+        if self.database.max_connections == 0 {
+            problems.push("database.max_connections must be at least 1".to_string());
+        }
+        if self.database.retention_days == 0 {
+            problems.push("database.retention_days must be at least 1".to_string());
+        }
+        if self.server.request_timeout_secs == 0 {
+            problems.push("server.request_timeout_secs must be at least 1".to_string());
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            problems.push(format!(
+                "log.level '{}' is not a valid filter (try info or auskunft=debug)",
+                self.log.level
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// The engine's settings.
+    pub fn engine(&self) -> EngineSettings {
+        EngineSettings {
+            answer_threshold: self.chat.answer_threshold,
+            suggest_threshold: self.chat.suggest_threshold,
+            max_text_chars: self.chat.max_text_chars,
+            default_lang: Lang::negotiate(&self.chat.default_lang).unwrap_or(Lang::De),
+        }
+    }
+}
+
+/// One figment error as a sentence naming the key and where its value came from (file or variable).
+fn describe_figment_error(error: figment::Error) -> String {
+    let key = error.path.join(".");
+    let source = error
+        .metadata
+        .as_ref()
+        .map(|metadata| match &metadata.source {
+            Some(source) => format!(" (from {source})"),
+            None => format!(" (from {})", metadata.name),
+        })
+        .unwrap_or_default();
+    if key.is_empty() {
+        format!("{}{source}", error.kind)
+    } else {
+        format!("{key}: {}{source}", error.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_serve_on_port_8115_with_embedded_sqlite() {
+        let settings = Settings::default();
+        settings.validate().unwrap();
+        assert_eq!(settings.server.port, 8115);
+        assert_eq!(settings.server.host.to_string(), "127.0.0.1");
+        assert!(settings.database.url.starts_with("sqlite:"));
+    }
+
+    #[test]
+    fn the_example_file_parses_and_validates() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
+                .unwrap();
+        let settings = Settings::from_toml(&text).unwrap();
+        assert_eq!(settings.server.port, 8115);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_name() {
+        let error = Settings::from_toml("[server]\nprot = 80\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("prot"), "{error}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_each_reported() {
+        let error = Settings::from_toml(
+            "[chat]\nanswer_threshold = 0.2\nsuggest_threshold = 0.4\nmax_text_chars = 0\n[database]\nurl = \"mysql://x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("suggest_threshold"), "{error}");
+        assert!(error.contains("max_text_chars"), "{error}");
+        assert!(error.contains("database.url"), "{error}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key() {
+        let error = Settings::from_toml("[server]\nport = \"achtzig\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("server.port"), "{error}");
+    }
+}

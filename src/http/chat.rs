@@ -1,0 +1,267 @@
+//! `POST /api/v1/chat`: the public chat contract. Validates the request, hands it to the
+//! [`auskunft_channel::Conversation`] as an `Inbound` of the web channel, and maps the reply to JSON.
+
+use auskunft_channel::{
+    Button, Card, Channel, ConversationError, Inbound, InboundContent, Link, Reply,
+};
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::error::{ApiError, ApiJson, ErrorCode};
+use crate::lang::Lang;
+
+/// The longest session id accepted.
+const MAX_SESSION_ID_CHARS: usize = 64;
+
+/// The longest button action accepted.
+const MAX_ACTION_CHARS: usize = 200;
+
+/// A chat message: either typed text or the action of a pressed button.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatRequest {
+    /// The session id from the previous answer; null starts a new conversation.
+    pub session_id: Option<String>,
+    /// What the citizen typed.
+    pub text: Option<String>,
+    /// The action of the button the citizen pressed.
+    pub action: Option<String>,
+    /// The client's language (BCP 47: de, en, de-leicht, uk, ar).
+    pub lang: Option<String>,
+}
+
+/// The answer to a chat message.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChatResponse {
+    /// Send it back with the next message.
+    pub session_id: String,
+    /// The language of the answer.
+    pub lang: String,
+    /// What the assistant understood.
+    pub intent: IntentBody,
+    /// The knowledge entry the answer is grounded in; null when none.
+    pub service: Option<ServiceBody>,
+    /// The messages to show, in order.
+    pub messages: Vec<MessageBody>,
+    /// True when the conversation was handed to a human agent.
+    pub handoff: bool,
+}
+
+/// An intent with its confidence.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IntentBody {
+    /// service.info, fallback, ...
+    pub name: String,
+    /// From 0 to 1.
+    pub confidence: f32,
+}
+
+/// The service an answer is grounded in.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ServiceBody {
+    /// Catalogue slug.
+    pub slug: String,
+    /// Name in the answer's language.
+    pub title: String,
+    /// The official page.
+    pub url: String,
+    /// The 14-digit LeiKa key, where one exists.
+    pub leika: Option<String>,
+}
+
+/// One chat bubble.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessageBody {
+    /// The message as plain text.
+    pub text: String,
+    /// Buttons to offer.
+    pub buttons: Vec<ButtonBody>,
+    /// The structured answer card, when the message is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub card: Option<CardBody>,
+}
+
+/// A button.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ButtonBody {
+    /// What the citizen reads.
+    pub label: String,
+    /// Send it back as `action`.
+    pub action: String,
+}
+
+/// A structured answer card.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CardBody {
+    /// The service name.
+    pub title: String,
+    /// The passage that answers.
+    pub passage: String,
+    /// Fees in words.
+    pub fees: Vec<String>,
+    /// Documents to bring.
+    pub documents: Vec<String>,
+    /// The responsible office in words.
+    pub office: Option<String>,
+    /// The online service.
+    pub link: Option<LinkBody>,
+    /// The official source.
+    pub source_url: String,
+    /// When the facts were checked (ISO date).
+    pub as_of: String,
+}
+
+/// A link.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LinkBody {
+    /// What the citizen reads.
+    pub label: String,
+    /// Where it goes.
+    pub url: String,
+}
+
+impl From<Reply> for ChatResponse {
+    fn from(reply: Reply) -> ChatResponse {
+        ChatResponse {
+            session_id: reply.conversation,
+            lang: reply.lang,
+            intent: IntentBody {
+                name: reply.intent.name,
+                confidence: reply.intent.confidence,
+            },
+            service: reply.service.map(|s| ServiceBody {
+                slug: s.slug,
+                title: s.title,
+                url: s.url,
+                leika: s.leika,
+            }),
+            messages: reply
+                .messages
+                .into_iter()
+                .map(|m| MessageBody {
+                    text: m.text,
+                    buttons: m
+                        .buttons
+                        .into_iter()
+                        .map(|Button { label, action }| ButtonBody { label, action })
+                        .collect(),
+                    card: m.card.map(card_body),
+                })
+                .collect(),
+            handoff: reply.handoff,
+        }
+    }
+}
+
+fn card_body(card: Card) -> CardBody {
+    CardBody {
+        title: card.title,
+        passage: card.passage,
+        fees: card.fees,
+        documents: card.documents,
+        office: card.office,
+        link: card.link.map(|Link { label, url }| LinkBody { label, url }),
+        source_url: card.source_url,
+        as_of: card.as_of,
+    }
+}
+
+/// Checks a chat request and turns it into an inbound message of the web channel.
+pub fn inbound_from(request: ChatRequest, max_text_chars: usize) -> Result<Inbound, ApiError> {
+    if let Some(session_id) = &request.session_id {
+        let valid = !session_id.is_empty()
+            && session_id.len() <= MAX_SESSION_ID_CHARS
+            && session_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(ApiError::invalid(format!(
+                "session_id must be 1 to {MAX_SESSION_ID_CHARS} letters, digits, '-' or '_' (or null for a new session)"
+            )));
+        }
+    }
+    if let Some(lang) = &request.lang
+        && Lang::negotiate(lang).is_none()
+    {
+        return Err(ApiError::invalid(format!(
+            "unsupported lang '{lang}': use de, en, de-leicht, uk or ar"
+        )));
+    }
+    let content = match (request.text, request.action) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid("send either text or action, not both"));
+        }
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "send text (what the citizen typed) or action (a button's action)",
+            ));
+        }
+        (Some(text), None) => {
+            if text.trim().is_empty() {
+                return Err(ApiError::invalid("text is empty"));
+            }
+            let chars = text.chars().count();
+            if chars > max_text_chars {
+                return Err(ApiError::new(
+                    ErrorCode::TextTooLong,
+                    format!("text has {chars} characters; at most {max_text_chars} are accepted"),
+                ));
+            }
+            if text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            {
+                return Err(ApiError::invalid("text contains control characters"));
+            }
+            InboundContent::Text(text)
+        }
+        (None, Some(action)) => {
+            if action.trim().is_empty() || action.chars().count() > MAX_ACTION_CHARS {
+                return Err(ApiError::invalid(format!(
+                    "action must be 1 to {MAX_ACTION_CHARS} characters"
+                )));
+            }
+            InboundContent::Action(action)
+        }
+    };
+    Ok(Inbound {
+        channel: Channel::Web,
+        conversation: request.session_id,
+        content,
+        lang_hint: request.lang,
+    })
+}
+
+/// Answers one chat message.
+#[utoipa::path(
+    post,
+    path = "/api/v1/chat",
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The assistant's answer", body = ChatResponse),
+        (status = 400, description = "The body is not JSON", body = super::error::ErrorBody),
+        (status = 413, description = "The body is too large", body = super::error::ErrorBody),
+        (status = 415, description = "The body is not declared as JSON", body = super::error::ErrorBody),
+        (status = 422, description = "A field is missing, unknown or not acceptable", body = super::error::ErrorBody),
+    ),
+    tag = "chat"
+)]
+pub async fn chat(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ChatRequest>,
+) -> Result<Json<ChatResponse>, ApiError> {
+    let inbound = inbound_from(request, state.max_text_chars)?;
+    match state.conversation.handle(inbound).await {
+        Ok(reply) => Ok(Json(reply.into())),
+        Err(ConversationError::BadInput(reason)) => Err(ApiError::invalid(reason)),
+        Err(ConversationError::Internal { correlation_id }) => Err(ApiError::new(
+            ErrorCode::Internal,
+            format!(
+                "the request could not be completed; please try again (correlation id {correlation_id})"
+            ),
+        )),
+    }
+}

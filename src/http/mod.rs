@@ -1,0 +1,138 @@
+//! The HTTP API (axum): the public chat and search contract, health, and the OpenAPI document.
+
+pub mod chat;
+pub mod error;
+pub mod search;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use auskunft_channel::Conversation;
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::knowledge::Knowledge;
+use crate::store::Database;
+use error::{ApiError, ErrorCode};
+
+/// The largest request body accepted (a chat message is at most a few KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The conversation core.
+    pub conversation: Arc<dyn Conversation>,
+    /// The knowledge base and its index.
+    pub knowledge: Arc<Knowledge>,
+    /// The database, for health checks.
+    pub database: Database,
+    /// The longest chat text accepted.
+    pub max_text_chars: usize,
+}
+
+/// The OpenAPI document of the public API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Auskunft", description = "Citizen-service assistant: chat and knowledge search"),
+    paths(chat::chat, search::search, search::service, health),
+    components(schemas(error::ErrorBody, HealthBody)),
+    tags(
+        (name = "chat", description = "The conversation"),
+        (name = "knowledge", description = "The knowledge base"),
+        (name = "operations", description = "Health")
+    )
+)]
+pub struct ApiDoc;
+
+/// The router with every route and the middleware around it.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    Router::new()
+        .route("/api/v1/chat", post(chat::chat))
+        .route("/api/v1/search", get(search::search))
+        .route("/api/v1/services/{slug}", get(search::service))
+        .route("/healthz", get(health))
+        .route("/openapi.json", get(openapi))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| -> Response {
+                // A panic is a bug; the details were printed by the panic hook, the client gets JSON.
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "the request could not be completed; please try again",
+                )
+                .into_response()
+            },
+        ))
+        .layer(
+            // The span names the route pattern, never the URI: query strings carry citizens' words.
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", |path| path.as_str())
+                        .to_string();
+                    tracing::info_span!("http", method = %request.method(), route)
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+}
+
+/// The health report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HealthBody {
+    /// `ok` or `unavailable`.
+    pub status: String,
+    /// The database backend (sqlite, postgres).
+    pub database: String,
+    /// Number of services in the knowledge base.
+    pub services: usize,
+}
+
+/// Liveness and readiness: the database answers and the knowledge base is loaded.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    responses(
+        (status = 200, description = "Ready", body = HealthBody),
+        (status = 503, description = "The database does not answer", body = HealthBody),
+    ),
+    tag = "operations"
+)]
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthBody>) {
+    let database_ok = state.database.ping().await.is_ok();
+    let body = HealthBody {
+        status: if database_ok { "ok" } else { "unavailable" }.to_string(),
+        database: state.database.backend().to_string(),
+        services: state.knowledge.base.services.len(),
+    };
+    let status = if database_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,568 @@
+//! Text analysis for search: folding (ü = ue, ß = ss), stop words, stemming, dictionary-based
+//! decompounding (Personalausweisverlust = Personalausweis + Verlust), typo correction and word-level
+//! synonyms. The same analyzer turns documents into index terms and questions into query terms, so both
+//! sides always agree.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::UnicodeNormalization;
+
+use super::model::Lexicon;
+use crate::lang::Lang;
+
+/// Compound parts shorter than this are not split off: it keeps prefixes like "ab", "an", "um" attached
+/// (abmelden and anmelden are different services).
+const MIN_PART_CHARS: usize = 4;
+
+/// Linking elements (Fugenelemente) allowed between the parts of a compound.
+const LINKING_ELEMENTS: [&str; 5] = ["s", "es", "n", "en", "e"];
+
+/// Weights of the kinds of query term, relative to a word as typed.
+pub const WEIGHT_WHOLE: f32 = 1.0;
+/// A part of a compound the citizen typed.
+pub const WEIGHT_PART: f32 = 0.7;
+/// A word the lexicon lists as standing for the typed one.
+pub const WEIGHT_SYNONYM: f32 = 0.8;
+/// The dictionary word nearest to a misspelt one of seven letters or more.
+pub const WEIGHT_CORRECTED: f32 = 0.8;
+/// The same for shorter words, where a near neighbour is as likely another word as a typo ("hallo",
+/// "halle"): such a match alone never makes a confident answer.
+pub const WEIGHT_CORRECTED_SHORT: f32 = 0.45;
+
+/// One analyzer per search language.
+pub struct Analyzer {
+    lang: Lang,
+    stemmer: Stemmer,
+    stopwords: HashSet<String>,
+    synonyms: HashMap<String, Vec<String>>,
+    /// Folded facet words and the facet each asks for.
+    facets: HashMap<String, String>,
+    /// Folded surface words of the knowledge base with the number of documents they occur in.
+    dictionary: HashMap<String, u32>,
+    /// The stems of the dictionary's words: an inflected form of a known word is known too.
+    known_stems: HashSet<String>,
+    /// The same words grouped by length, for typo correction.
+    by_length: Vec<Vec<(String, u32, u32)>>,
+}
+
+/// A term for the index, with its position in the source text (for highlighting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexTerm {
+    /// The stemmed, folded term.
+    pub term: String,
+    /// Byte offset of the word in the text.
+    pub from: usize,
+    /// Byte offset after the word.
+    pub to: usize,
+    /// True for a part of a compound, false for the word itself.
+    pub part: bool,
+}
+
+/// A question analysed into words and the weighted terms each stands for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalyzedQuery {
+    /// The meaningful words, in order (stop words removed).
+    pub words: Vec<QueryWord>,
+}
+
+/// One meaningful word of a question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryWord {
+    /// The folded word as typed.
+    pub surface: String,
+    /// Whether the knowledge base uses the word.
+    pub known: bool,
+    /// Terms to search for, with weights; the first is the word itself (or its correction).
+    pub terms: Vec<(String, f32)>,
+    /// The facet the word asks for (fees, duration ...), if it is a facet word.
+    pub facet: Option<String>,
+}
+
+impl AnalyzedQuery {
+    /// Every (term, weight) pair, a term appearing once with its highest weight.
+    pub fn weighted_terms(&self) -> Vec<(String, f32)> {
+        let mut best: HashMap<&str, f32> = HashMap::new();
+        for (term, weight) in self.words.iter().flat_map(|w| w.terms.iter()) {
+            let entry = best.entry(term.as_str()).or_insert(0.0);
+            *entry = entry.max(*weight);
+        }
+        let mut terms: Vec<(String, f32)> =
+            best.into_iter().map(|(t, w)| (t.to_string(), w)).collect();
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        terms
+    }
+}
+
+impl Analyzer {
+    /// Builds the analyzer for a language from its lexicon and the texts of the knowledge base (one
+    /// string per document), which make the dictionary for decompounding and typo correction.
+    pub fn new<'a>(
+        lang: Lang,
+        lexicon: &Lexicon,
+        documents: impl IntoIterator<Item = &'a str>,
+    ) -> Analyzer {
+        let algorithm = match lang.search_lang() {
+            Lang::En => Algorithm::English,
+            _ => Algorithm::German,
+        };
+        let stopwords: HashSet<String> = lexicon.stopwords.iter().map(|w| fold(w)).collect();
+        let synonyms = lexicon
+            .synonyms
+            .iter()
+            .map(|(word, stands_for)| (fold(word), stands_for.iter().map(|w| fold(w)).collect()))
+            .collect();
+        let facets = lexicon
+            .facets
+            .iter()
+            .flat_map(|(facet, words)| words.iter().map(move |word| (fold(word), facet.clone())))
+            .collect();
+        let mut dictionary: HashMap<String, u32> = HashMap::new();
+        for document in documents {
+            let words: HashSet<String> = words(document)
+                .map(|(_, _, word)| word)
+                .filter(|word| !stopwords.contains(word))
+                .collect();
+            for word in words {
+                *dictionary.entry(word).or_default() += 1;
+            }
+        }
+        let mut by_length: Vec<Vec<(String, u32, u32)>> = Vec::new();
+        for (word, frequency) in &dictionary {
+            let length = word.chars().count();
+            if by_length.len() <= length {
+                by_length.resize(length + 1, Vec::new());
+            }
+            by_length[length].push((word.clone(), letter_signature(word), *frequency));
+        }
+        for bucket in &mut by_length {
+            bucket.sort();
+        }
+        let stemmer = Stemmer::create(algorithm);
+        let known_stems = dictionary
+            .keys()
+            .map(|word| stemmer.stem(word).into_owned())
+            .collect();
+        Analyzer {
+            lang,
+            stemmer,
+            stopwords,
+            synonyms,
+            facets,
+            dictionary,
+            known_stems,
+            by_length,
+        }
+    }
+
+    /// The language this analyzer is for.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The stemmed form of a folded word.
+    pub fn stem(&self, folded_word: &str) -> String {
+        self.stemmer.stem(folded_word).into_owned()
+    }
+
+    /// Whether a folded word is a stop word.
+    pub fn is_stopword(&self, folded_word: &str) -> bool {
+        self.stopwords.contains(folded_word)
+    }
+
+    /// Index terms of a text: each meaningful word's stem, then the stems of its compound parts.
+    pub fn index_terms(&self, text: &str) -> Vec<IndexTerm> {
+        let mut terms = Vec::new();
+        for (from, to, word) in words(text) {
+            if self.is_stopword(&word) {
+                continue;
+            }
+            terms.push(IndexTerm {
+                term: self.stem(&word),
+                from,
+                to,
+                part: false,
+            });
+            for part in self.split_compound(&word).unwrap_or_default() {
+                terms.push(IndexTerm {
+                    term: self.stem(&part),
+                    from,
+                    to,
+                    part: true,
+                });
+            }
+        }
+        terms
+    }
+
+    /// Analyses a question: stop words out; each remaining word with its stem, its compound parts, its
+    /// lexicon synonyms and, for words the knowledge base does not know, the nearest known word.
+    pub fn analyze_query(&self, text: &str) -> AnalyzedQuery {
+        let mut query = AnalyzedQuery::default();
+        for (_, _, word) in words(text) {
+            if self.is_stopword(&word) {
+                continue;
+            }
+            let known =
+                self.dictionary.contains_key(&word) || self.known_stems.contains(&self.stem(&word));
+            let mut terms = Vec::new();
+            let mut looked_up = word.clone();
+            if !known {
+                match (self.split_compound(&word), self.correct(&word)) {
+                    (Some(_), _) => terms.push((self.stem(&word), WEIGHT_WHOLE)),
+                    (None, Some(corrected)) => {
+                        let weight = if word.chars().count() >= 7 {
+                            WEIGHT_CORRECTED
+                        } else {
+                            WEIGHT_CORRECTED_SHORT
+                        };
+                        terms.push((self.stem(&corrected), weight));
+                        looked_up = corrected;
+                    }
+                    (None, None) => terms.push((self.stem(&word), WEIGHT_WHOLE)),
+                }
+            } else {
+                terms.push((self.stem(&word), WEIGHT_WHOLE));
+            }
+            if let Some(parts) = self.split_compound(&looked_up) {
+                terms.extend(parts.iter().map(|part| (self.stem(part), WEIGHT_PART)));
+            }
+            for synonym_word in [&word, &looked_up] {
+                if let Some(synonyms) = self.synonyms.get(synonym_word.as_str()) {
+                    terms.extend(synonyms.iter().map(|s| (self.stem(s), WEIGHT_SYNONYM)));
+                }
+            }
+            let mut seen = HashSet::new();
+            terms.retain(|(term, _)| seen.insert(term.clone()));
+            let known = known || looked_up != word || terms.len() > 1;
+            let facet = self
+                .facets
+                .get(&word)
+                .or_else(|| self.facets.get(&looked_up))
+                .cloned();
+            query.words.push(QueryWord {
+                surface: word,
+                known,
+                terms,
+                facet,
+            });
+        }
+        query
+    }
+
+    /// Splits a folded compound into dictionary words (at least two parts, each of at least
+    /// [`MIN_PART_CHARS`] characters, linking elements allowed between them), preferring the split with
+    /// the fewest parts and then the longest first part. `None` when no such split exists.
+    pub fn split_compound(&self, word: &str) -> Option<Vec<String>> {
+        let chars: Vec<char> = word.chars().collect();
+        let n = chars.len();
+        if n < 2 * MIN_PART_CHARS {
+            return None;
+        }
+        // best[i]: the best split of chars[i..] as (number of parts, parts).
+        let mut best: Vec<Option<(usize, Vec<String>)>> = vec![None; n + 1];
+        best[n] = Some((0, Vec::new()));
+        for start in (0..n).rev() {
+            let mut candidate: Option<(usize, Vec<String>)> = None;
+            for end in (start + MIN_PART_CHARS..=n).rev() {
+                let part: String = chars[start..end].iter().collect();
+                if end - start == n || !self.dictionary.contains_key(&part) {
+                    continue;
+                }
+                let mut continuations = vec![end];
+                for link in LINKING_ELEMENTS {
+                    let link_end = end + link.len();
+                    if link_end < n && chars[end..link_end].iter().copied().eq(link.chars()) {
+                        continuations.push(link_end);
+                    }
+                }
+                for next in continuations {
+                    if let Some((count, rest)) = &best[next] {
+                        let better = match &candidate {
+                            None => true,
+                            Some((best_count, _)) => count + 1 < *best_count,
+                        };
+                        if better {
+                            let mut parts = vec![part.clone()];
+                            parts.extend(rest.iter().cloned());
+                            candidate = Some((count + 1, parts));
+                        }
+                    }
+                }
+            }
+            best[start] = candidate;
+        }
+        best[0]
+            .take()
+            .map(|(_, parts)| parts)
+            .filter(|parts| parts.len() >= 2)
+    }
+
+    /// The known word nearest to a misspelt one: at most one edit for words of 5 to 7 letters, two for
+    /// longer ones; the most frequent among the nearest. Short words are not corrected (too many
+    /// neighbours).
+    pub fn correct(&self, word: &str) -> Option<String> {
+        let length = word.chars().count();
+        let max_distance = match length {
+            0..=4 => return None,
+            5..=7 => 1,
+            _ => 2,
+        };
+        let signature = letter_signature(word);
+        let mut best: Option<(usize, u32, &str)> = None;
+        let lengths = length.saturating_sub(max_distance)..=length + max_distance;
+        for candidate_length in lengths {
+            let Some(bucket) = self.by_length.get(candidate_length) else {
+                continue;
+            };
+            for (candidate, candidate_signature, frequency) in bucket {
+                // Each edit changes at most two letters of the set of letters used.
+                if (signature ^ candidate_signature).count_ones() as usize > 2 * max_distance {
+                    continue;
+                }
+                let Some(distance) = bounded_distance(word, candidate, max_distance) else {
+                    continue;
+                };
+                let better = match best {
+                    None => true,
+                    Some((d, f, _)) => distance < d || (distance == d && *frequency > f),
+                };
+                if better {
+                    best = Some((distance, *frequency, candidate));
+                }
+            }
+        }
+        best.map(|(_, _, word)| word.to_string())
+    }
+}
+
+/// Lower-case, NFC, German umlauts and ß spelled out (ü = ue), other diacritics removed.
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len() + 4);
+    for c in text.nfc().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => folded.push_str("ae"),
+            'ö' => folded.push_str("oe"),
+            'ü' => folded.push_str("ue"),
+            'ß' => folded.push_str("ss"),
+            c if c.is_ascii() => folded.push(c),
+            c => {
+                // Strip combining marks from other accented letters (é = e); keep other scripts.
+                let decomposed: Cow<str> = Cow::Owned(c.to_string().nfd().collect());
+                let mut base = decomposed
+                    .chars()
+                    .filter(|d| !is_combining_mark(*d))
+                    .peekable();
+                if base.peek().is_none() {
+                    folded.push(c);
+                } else {
+                    folded.extend(base);
+                }
+            }
+        }
+    }
+    folded
+}
+
+fn is_combining_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F)
+}
+
+/// The words of a text, folded, with their byte offsets: runs of letters and digits.
+pub fn words(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
+    let mut start: Option<usize> = None;
+    let mut chars = text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')));
+    std::iter::from_fn(move || {
+        for (offset, c) in chars.by_ref() {
+            let is_word_char = c.is_alphanumeric() || is_combining_mark(c);
+            match (start, is_word_char) {
+                (None, true) => start = Some(offset),
+                (Some(from), false) => {
+                    start = None;
+                    return Some((from, offset, fold(&text[from..offset])));
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
+/// A bit per letter a-z used in the word.
+fn letter_signature(word: &str) -> u32 {
+    word.bytes()
+        .filter(u8::is_ascii_lowercase)
+        .fold(0, |signature, b| signature | 1 << (b - b'a'))
+}
+
+/// The optimal-string-alignment distance (edits: insert, delete, substitute, swap neighbours), or `None`
+/// when it exceeds `max`.
+fn bounded_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut rows = vec![vec![0usize; width]; 3];
+    for (j, cell) in rows[1].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        let (current, previous, before) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        rows[current][0] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut value = (rows[previous][j] + 1)
+                .min(rows[current][j - 1] + 1)
+                .min(rows[previous][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                value = value.min(rows[before][j - 2] + 1);
+            }
+            rows[current][j] = value;
+            row_min = row_min.min(value);
+        }
+        if row_min > max {
+            return None;
+        }
+    }
+    let distance = rows[a.len() % 3][b.len()];
+    (distance <= max).then_some(distance)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn german(documents: &[&str]) -> Analyzer {
+        let lexicon = Lexicon {
+            stopwords: vec!["ich".into(), "der".into(), "für".into(), "wie".into()],
+            synonyms: [("perso".to_string(), vec!["Personalausweis".to_string()])].into(),
+            facets: [("fees".to_string(), vec!["kostet".to_string()])].into(),
+        };
+        Analyzer::new(Lang::De, &lexicon, documents.iter().copied())
+    }
+
+    #[test]
+    fn umlauts_and_their_spelled_out_forms_fold_to_the_same_word() {
+        assert_eq!(fold("Führerschein"), "fuehrerschein");
+        assert_eq!(fold("FUEHRERSCHEIN"), "fuehrerschein");
+        assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("Café"), "cafe");
+        // Decomposed input (u + combining diaeresis) folds like the composed letter.
+        assert_eq!(fold("Fu\u{0308}hrerschein"), "fuehrerschein");
+    }
+
+    #[test]
+    fn words_are_runs_of_letters_and_digits_with_their_offsets() {
+        let found: Vec<_> = words("Kfz-Zulassung, 115!").collect();
+        assert_eq!(
+            found,
+            vec![
+                (0, 3, "kfz".into()),
+                (4, 13, "zulassung".into()),
+                (15, 18, "115".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn compounds_split_into_dictionary_words_with_linking_elements() {
+        let analyzer = german(&[
+            "Personalausweis beantragen",
+            "Verlust melden",
+            "Hund Steuer Anmeldung",
+        ]);
+        assert_eq!(
+            analyzer.split_compound("personalausweisverlust"),
+            Some(vec!["personalausweis".into(), "verlust".into()])
+        );
+        assert_eq!(
+            analyzer.split_compound("hundesteueranmeldung"),
+            Some(vec!["hund".into(), "steuer".into(), "anmeldung".into()])
+        );
+        assert_eq!(analyzer.split_compound("verlust"), None);
+    }
+
+    #[test]
+    fn short_prefixes_are_not_split_off() {
+        let analyzer = german(&["melden", "abmelden"]);
+        assert_eq!(analyzer.split_compound("abmelden"), None);
+        assert_eq!(analyzer.split_compound("ummelden"), None);
+    }
+
+    #[test]
+    fn misspelt_words_are_corrected_to_the_nearest_known_word() {
+        let analyzer = german(&[
+            "Personalausweis",
+            "Wohnsitz anmelden",
+            "Führerschein umtauschen",
+        ]);
+        assert_eq!(
+            analyzer.correct("personalausweiss").as_deref(),
+            Some("personalausweis")
+        );
+        assert_eq!(analyzer.correct("wohnsiz").as_deref(), Some("wohnsitz"));
+        assert_eq!(
+            analyzer.correct("fuererschein").as_deref(),
+            Some("fuehrerschein")
+        );
+        assert_eq!(analyzer.correct("qwertzuiop"), None);
+        assert_eq!(
+            analyzer.correct("brot"),
+            None,
+            "short words are not corrected"
+        );
+    }
+
+    #[test]
+    fn query_analysis_drops_stop_words_and_adds_parts_synonyms_and_corrections() {
+        let analyzer = german(&["Personalausweis beantragen", "Verlust melden"]);
+        let query = analyzer.analyze_query("Wie melde ich der Personalausweisverlust?");
+        let surfaces: Vec<&str> = query.words.iter().map(|w| w.surface.as_str()).collect();
+        assert_eq!(surfaces, ["melde", "personalausweisverlust"]);
+        let compound = &query.words[1];
+        assert!(compound.known);
+        assert!(
+            compound
+                .terms
+                .contains(&(analyzer.stem("verlust"), WEIGHT_PART))
+        );
+
+        let query = analyzer.analyze_query("Perso");
+        assert!(
+            query.words[0]
+                .terms
+                .contains(&(analyzer.stem("personalausweis"), WEIGHT_SYNONYM))
+        );
+
+        let query = analyzer.analyze_query("personalausweiss");
+        assert_eq!(
+            query.words[0].terms[0],
+            (analyzer.stem("personalausweis"), WEIGHT_CORRECTED)
+        );
+
+        let query = analyzer.analyze_query("Was kostet der Perso?");
+        assert_eq!(query.words[0].facet.as_deref(), Some("fees"));
+        assert_eq!(query.words[1].facet, None);
+    }
+
+    #[test]
+    fn index_terms_mark_compound_parts() {
+        let analyzer = german(&["Personalausweis", "Verlust"]);
+        let terms = analyzer.index_terms("Personalausweisverlust");
+        assert_eq!(terms.iter().filter(|t| !t.part).count(), 1);
+        assert_eq!(terms.iter().filter(|t| t.part).count(), 2);
+    }
+
+    #[test]
+    fn distance_counts_swapped_neighbours_as_one_edit() {
+        assert_eq!(bounded_distance("ausweis", "auswies", 1), Some(1));
+        assert_eq!(bounded_distance("kitten", "sitting", 2), None);
+        assert_eq!(bounded_distance("kitten", "sitting", 3), Some(3));
+    }
+}

@@ -1,0 +1,43 @@
+//! The knowledge base: loading and validating knowledge/, the tantivy search index over it, and the
+//! answer cards built from its entries.
+
+pub mod analysis;
+pub mod card;
+pub mod index;
+pub mod load;
+pub mod model;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use index::{IndexError, SearchHit, SearchIndex, SearchResults};
+pub use load::{LoadError, Problem, load_dir};
+pub use model::{KnowledgeBase, Office, Service};
+
+/// The knowledge base together with its search index: what the engine and the HTTP API search.
+pub struct Knowledge {
+    /// The validated entries.
+    pub base: Arc<KnowledgeBase>,
+    /// The index over them.
+    pub index: SearchIndex,
+}
+
+/// Knowledge could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    /// Loading or validating knowledge/ failed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Building the index failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+impl Knowledge {
+    /// Loads knowledge/ from `dir` and indexes it (in RAM, or in `index_dir`).
+    pub fn open(dir: &Path, index_dir: Option<&Path>) -> Result<Knowledge, KnowledgeError> {
+        let base = Arc::new(load_dir(dir)?);
+        let index = SearchIndex::build(&base, index_dir)?;
+        Ok(Knowledge { base, index })
+    }
+}

@@ -1,0 +1,12 @@
+//! Auskunft: a citizen-service assistant for a city's 115 line and its Volkshochschule. It answers from a
+//! curated knowledge base (tantivy) and reaches citizens through channel adapters. See ARCHITECTURE.md.
+
+pub mod config;
+pub mod engine;
+pub mod eval;
+pub mod http;
+pub mod knowledge;
+pub mod lang;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,286 @@
+//! The `auskunft` command: serve (the default), check the knowledge base, ask a question, score a
+//! question file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use auskunft::config::{CONFIG_ENV, Settings};
+use auskunft::engine::{Engine, Retriever};
+use auskunft::knowledge::{Knowledge, LoadError, load_dir};
+use auskunft::lang::Lang;
+use auskunft::startup::{Application, load_knowledge, shutdown_signal};
+use auskunft::store::{MemoryStore, SessionStore};
+use auskunft::{eval, telemetry};
+use auskunft_channel::{Channel, Conversation, Inbound, InboundContent};
+use clap::{Parser, Subcommand};
+
+/// Auskunft: the citizen-service assistant.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// A TOML settings file (see config/example.toml); also AUSKUNFT_CONFIG.
+    #[arg(long, global = true, env = CONFIG_ENV)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the chat and search API (the default).
+    Serve,
+    /// Validate the knowledge base; prints every problem as file:line: message.
+    Check {
+        /// The knowledge directory (default: knowledge.dir from the settings).
+        #[arg(long)]
+        knowledge: Option<PathBuf>,
+    },
+    /// Ask one question and print the answer and the top search hits (for knowledge editors).
+    Ask {
+        /// The question.
+        question: String,
+        /// The language to answer in (de, en, de-leicht, uk, ar).
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Score a question file (format of shared/eval/dev-questions.tsv); exits 1 under the thresholds.
+    Eval {
+        /// The question file.
+        file: PathBuf,
+        /// The least share of service questions answered right.
+        #[arg(long, default_value_t = 0.90)]
+        min_top1: f64,
+        /// The least share of service questions with the right service among the first three.
+        #[arg(long, default_value_t = 0.97)]
+        min_top3: f64,
+        /// The least share of intent questions recognised right.
+        #[arg(long, default_value_t = 0.0)]
+        min_intent: f64,
+        /// Skip service questions whose services are not in the knowledge base yet.
+        #[arg(long)]
+        skip_unwritten: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("auskunft: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("auskunft: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(&settings).await,
+            Command::Check { knowledge } => {
+                check(knowledge.unwrap_or(settings.knowledge.dir.clone()))
+            }
+            Command::Ask { question, lang } => ask(&settings, &question, lang).await,
+            Command::Eval {
+                file,
+                min_top1,
+                min_top3,
+                min_intent,
+                skip_unwritten,
+            } => {
+                evaluate(
+                    &settings,
+                    &file,
+                    min_top1,
+                    min_top3,
+                    min_intent,
+                    skip_unwritten,
+                )
+                .await
+            }
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("auskunft: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let application = Application::build(settings).await?;
+    application.run_until(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(dir: PathBuf) -> anyhow::Result<ExitCode> {
+    match load_dir(&dir) {
+        Ok(knowledge) => {
+            let translations: usize = knowledge.services.iter().map(|s| s.texts.len() - 1).sum();
+            println!(
+                "{}: {} services ({} translations), {} offices: no problems",
+                dir.display(),
+                knowledge.services.len(),
+                translations,
+                knowledge.offices.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(LoadError::Invalid(problems)) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            println!("{} problem(s)", problems.len());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// An engine over the configured knowledge with a throw-away in-memory store.
+async fn offline_engine(settings: &Settings) -> anyhow::Result<(Arc<Knowledge>, Engine)> {
+    let knowledge = load_knowledge(settings).await?;
+    let engine = Engine::new(
+        Arc::clone(&knowledge) as Arc<dyn Retriever>,
+        Arc::new(MemoryStore::new()) as Arc<dyn SessionStore>,
+        settings.engine(),
+    );
+    Ok((knowledge, engine))
+}
+
+async fn ask(
+    settings: &Settings,
+    question: &str,
+    lang: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let (knowledge, engine) = offline_engine(settings).await?;
+    let preferred = lang
+        .as_deref()
+        .map(str::parse::<Lang>)
+        .transpose()?
+        .unwrap_or(Lang::De);
+    let inbound = Inbound {
+        channel: Channel::Web,
+        conversation: None,
+        content: InboundContent::Text(question.to_string()),
+        lang_hint: lang,
+    };
+    let reply = engine.handle(inbound).await.context("the engine failed")?;
+    println!(
+        "intent: {} ({:.2}); service: {}; lang: {}",
+        reply.intent.name,
+        reply.intent.confidence,
+        reply.service.as_ref().map_or("-", |s| s.slug.as_str()),
+        reply.lang
+    );
+    for message in &reply.messages {
+        println!("\n{}", message.text);
+        for button in &message.buttons {
+            println!("  [{}] -> {}", button.label, button.action);
+        }
+    }
+    let results = knowledge.index.search(question, preferred, 5)?;
+    let analyzed = knowledge
+        .index
+        .analyzer(results.lang)
+        .analyze_query(question);
+    println!("\nwords ({} analysis):", results.lang);
+    for word in &analyzed.words {
+        let terms: Vec<String> = word
+            .terms
+            .iter()
+            .map(|(term, weight)| format!("{term} {weight:.2}"))
+            .collect();
+        println!(
+            "  {:<24} {} [{}]",
+            word.surface,
+            if word.known { "known  " } else { "unknown" },
+            terms.join(", ")
+        );
+    }
+    println!(
+        "\ntop hits ({} texts, {} meaningful words):",
+        results.lang, results.meaningful_words
+    );
+    for hit in results.hits {
+        let words: Vec<String> = knowledge
+            .index
+            .explain(question, &hit.slug, results.lang)
+            .into_iter()
+            .map(|(word, importance, cover)| format!("{word} {cover:.2}x{importance:.1}"))
+            .collect();
+        println!(
+            "  {:<32} score {:>7.3}  confidence {:.2}  [{}]",
+            hit.slug,
+            hit.score,
+            hit.confidence,
+            words.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn evaluate(
+    settings: &Settings,
+    file: &PathBuf,
+    min_top1: f64,
+    min_top3: f64,
+    min_intent: f64,
+    skip_unwritten: bool,
+) -> anyhow::Result<ExitCode> {
+    let content = std::fs::read_to_string(file)
+        .with_context(|| format!("failed to read {}", file.display()))?;
+    let questions = eval::parse(&content).map_err(anyhow::Error::msg)?;
+    let (knowledge, engine) = offline_engine(settings).await?;
+    let report = eval::run(&engine, &knowledge, &questions, skip_unwritten)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    println!("{report}");
+    let mut below = Vec::new();
+    if report.top1() < min_top1 {
+        below.push(format!(
+            "top-1 {:.1} % < {:.1} %",
+            report.top1() * 100.0,
+            min_top1 * 100.0
+        ));
+    }
+    if report.top3() < min_top3 {
+        below.push(format!(
+            "top-3 {:.1} % < {:.1} %",
+            report.top3() * 100.0,
+            min_top3 * 100.0
+        ));
+    }
+    if report.intent_accuracy() < min_intent {
+        below.push(format!(
+            "intents {:.1} % < {:.1} %",
+            report.intent_accuracy() * 100.0,
+            min_intent * 100.0
+        ));
+    }
+    if report.out_of_scope_answered() > 0 {
+        below.push(format!(
+            "{} out-of-scope question(s) answered",
+            report.out_of_scope_answered()
+        ));
+    }
+    if below.is_empty() {
+        println!("eval: all bars met");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("eval: below the bar: {}", below.join("; "));
+        Ok(ExitCode::FAILURE)
+    }
+}

@@ -1,0 +1,200 @@
+//! Wiring: builds the knowledge index, the database, the engine and the router from [`Settings`], and
+//! runs the server until it is told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::engine::Engine;
+use crate::http::{AppState, router};
+use crate::knowledge::Knowledge;
+use crate::store::{self, Database, SessionStore};
+
+/// How often idle conversations are looked for and deleted.
+const RETENTION_SWEEP: Duration = Duration::from_secs(3600);
+
+/// A built application: listening, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    database: Database,
+    retention_days: u32,
+}
+
+impl Application {
+    /// Loads knowledge (refusing invalid files), connects and migrates the database, binds the port.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+        let started = Instant::now();
+        let knowledge = load_knowledge(settings).await?;
+        tracing::info!(
+            services = knowledge.base.services.len(),
+            offices = knowledge.base.offices.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "knowledge base loaded and indexed"
+        );
+        let database = store::connect(&settings.database.url, settings.database.max_connections)
+            .await
+            .with_context(|| {
+                format!(
+                    "failed to open the database ({})",
+                    redact_url(&settings.database.url)
+                )
+            })?;
+        let engine = Engine::new(
+            Arc::clone(&knowledge) as Arc<dyn crate::engine::Retriever>,
+            Arc::new(database.clone()) as Arc<dyn SessionStore>,
+            settings.engine(),
+        );
+        let state = AppState {
+            conversation: Arc::new(engine),
+            knowledge,
+            database: database.clone(),
+            max_text_chars: settings.chat.max_text_chars,
+        };
+        let address = SocketAddr::new(settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("failed to listen on {address}"))?;
+        let router = router(
+            state,
+            Duration::from_secs(settings.server.request_timeout_secs),
+        );
+        tracing::info!(
+            address = %listener.local_addr()?,
+            database = database.backend(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "ready"
+        );
+        Ok(Application {
+            listener,
+            router,
+            database,
+            retention_days: settings.database.retention_days,
+        })
+    }
+
+    /// The port the server listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// Serves until `shutdown` completes, then finishes running requests and closes the database.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let retention = tokio::spawn(sweep_idle_conversations(
+            self.database.clone(),
+            self.retention_days,
+        ));
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        retention.abort();
+        self.database.close().await;
+        tracing::info!("stopped");
+        served.context("the HTTP server failed")
+    }
+}
+
+/// Loads and indexes knowledge off the async threads (tantivy's commit blocks).
+pub async fn load_knowledge(settings: &Settings) -> anyhow::Result<Arc<Knowledge>> {
+    let dir = settings.knowledge.dir.clone();
+    let index_dir = settings.knowledge.index_dir.clone();
+    let knowledge =
+        tokio::task::spawn_blocking(move || Knowledge::open(&dir, index_dir.as_deref()))
+            .await
+            .context("the knowledge loader panicked")?
+            .with_context(|| {
+                format!(
+                    "failed to load the knowledge base from {}",
+                    settings.knowledge.dir.display()
+                )
+            })?;
+    Ok(Arc::new(knowledge))
+}
+
+/// Deletes conversations idle for longer than the retention period, at start and then hourly.
+async fn sweep_idle_conversations(database: Database, retention_days: u32) {
+    let mut interval = tokio::time::interval(RETENTION_SWEEP);
+    loop {
+        interval.tick().await;
+        let before = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
+        match database.delete_idle_before(before).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, retention_days, "deleted idle conversations"),
+            Err(error) => tracing::warn!(%error, "retention sweep failed"),
+        }
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:secret@db/auskunft"),
+            "postgres://app:***@db/auskunft"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/auskunft"),
+            "postgres://app@db/auskunft"
+        );
+        assert_eq!(
+            redact_url("sqlite:data/auskunft.db"),
+            "sqlite:data/auskunft.db"
+        );
+    }
+}
