@@ -1,1 +1,121 @@
-fn main() {}
+//! Benchmarks of one chat turn (engine, search, card, state load and save in SQLite) and one search,
+//! in-process with the shipped knowledge. After criterion's estimates it prints p50 and p99 of single
+//! turns, the figures of the product's speed bar (p50 < 1 ms, p99 < 5 ms).
+//!
+//! Run: `cargo bench --bench chat_turn`
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auskunft::engine::{Engine, EngineSettings, Retriever};
+use auskunft::knowledge::Knowledge;
+use auskunft::lang::Lang;
+use auskunft::store::{self, SessionStore};
+use auskunft_channel::{Channel, Conversation, Inbound, InboundContent};
+use criterion::Criterion;
+
+const QUESTIONS: [&str; 10] = [
+    "Ich brauche einen neuen Personalausweis",
+    "Was kostet ein Reisepass?",
+    "Wohnsitz anmelden nach Umzug",
+    "Hundesteueranmeldung",
+    "fürerschein umtauschen",
+    "Gewerbe anmelden Unterlagen",
+    "Sperrmüll anmelden",
+    "How do I register my car?",
+    "Wie backe ich Brot?",
+    "Knöllchen bezahlen",
+];
+
+fn inbound(session: &str, question: &str) -> Inbound {
+    Inbound {
+        channel: Channel::Web,
+        conversation: Some(session.to_string()),
+        content: InboundContent::Text(question.to_string()),
+        lang_hint: None,
+    }
+}
+
+fn percentile(sorted: &[Duration], share: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * share).round() as usize]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let knowledge_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let started = Instant::now();
+    let knowledge = Arc::new(Knowledge::open(&knowledge_dir, None).expect("knowledge loads"));
+    println!(
+        "knowledge loaded and indexed in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", data.path().join("bench.db").display());
+    let database = runtime
+        .block_on(store::connect(&url, 8))
+        .expect("SQLite opens");
+    let engine = Engine::new(
+        Arc::clone(&knowledge) as Arc<dyn Retriever>,
+        Arc::new(database) as Arc<dyn SessionStore>,
+        EngineSettings::default(),
+    );
+    // One stored conversation that every benchmarked turn continues (load + update + turn insert).
+    let session = runtime
+        .block_on(engine.handle(Inbound {
+            conversation: None,
+            ..inbound("", QUESTIONS[0])
+        }))
+        .unwrap()
+        .conversation;
+
+    let mut criterion = Criterion::default()
+        .configure_from_args()
+        .measurement_time(Duration::from_secs(5));
+    let mut turn = 0usize;
+    criterion.bench_function("chat turn (SQLite state)", |b| {
+        b.iter(|| {
+            turn += 1;
+            let question = QUESTIONS[turn % QUESTIONS.len()];
+            black_box(
+                runtime
+                    .block_on(engine.handle(inbound(&session, question)))
+                    .unwrap(),
+            )
+        })
+    });
+    let mut search = 0usize;
+    criterion.bench_function("search", |b| {
+        b.iter(|| {
+            search += 1;
+            let question = QUESTIONS[search % QUESTIONS.len()];
+            black_box(knowledge.index.search(question, Lang::De, 10).unwrap())
+        })
+    });
+    criterion.final_summary();
+
+    let mut samples = Vec::with_capacity(5000);
+    for i in 0..5000 {
+        let question = QUESTIONS[i % QUESTIONS.len()];
+        let started = Instant::now();
+        black_box(
+            runtime
+                .block_on(engine.handle(inbound(&session, question)))
+                .unwrap(),
+        );
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    println!(
+        "chat turn over {} turns: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        samples.len(),
+        percentile(&samples, 0.50).as_secs_f64() * 1000.0,
+        percentile(&samples, 0.99).as_secs_f64() * 1000.0,
+        samples.last().unwrap().as_secs_f64() * 1000.0
+    );
+}

@@ -19,7 +19,7 @@ pub const ENV_PREFIX: &str = "AUSKUNFT_";
 pub const CONFIG_ENV: &str = "AUSKUNFT_CONFIG";
 
 /// Every setting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// The HTTP server.
@@ -100,18 +100,6 @@ pub enum LogFormat {
     Pretty,
     /// One JSON object per line.
     Json,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            server: ServerSettings::default(),
-            database: DatabaseSettings::default(),
-            knowledge: KnowledgeSettings::default(),
-            chat: ChatSettings::default(),
-            log: LogSettings::default(),
-        }
-    }
 }
 
 impl Default for ServerSettings {

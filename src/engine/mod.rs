@@ -29,7 +29,7 @@ pub mod intent {
 }
 
 /// How many times a turn is retried when another turn of the same conversation was saved in between.
-const SAVE_ATTEMPTS: usize = 3;
+const SAVE_ATTEMPTS: usize = 10;
 
 /// The service describing the 115 line, offered with every fallback.
 const HOTLINE_SERVICE: &str = "behoerdennummer-115";
@@ -491,3 +491,6 @@ impl Conversation for Engine {
         Box::pin(self.handle_turn(inbound))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -39,6 +39,8 @@ pub struct Analyzer {
     synonyms: HashMap<String, Vec<String>>,
     /// Folded facet words and the facet each asks for.
     facets: HashMap<String, String>,
+    /// Particles of separable verbs (an, ab, um ...), folded.
+    separable_particles: HashSet<String>,
     /// Folded surface words of the knowledge base with the number of documents they occur in.
     dictionary: HashMap<String, u32>,
     /// The stems of the dictionary's words: an inflected form of a known word is known too.
@@ -74,6 +76,8 @@ pub struct QueryWord {
     pub surface: String,
     /// Whether the knowledge base uses the word.
     pub known: bool,
+    /// Whether the word was replaced by the nearest known word (a presumed typo).
+    pub corrected: bool,
     /// Terms to search for, with weights; the first is the word itself (or its correction).
     pub terms: Vec<(String, f32)>,
     /// The facet the word asks for (fees, duration ...), if it is a facet word.
@@ -113,6 +117,11 @@ impl Analyzer {
             .iter()
             .map(|(word, stands_for)| (fold(word), stands_for.iter().map(|w| fold(w)).collect()))
             .collect();
+        let separable_particles = lexicon
+            .separable_particles
+            .iter()
+            .map(|p| fold(p))
+            .collect();
         let facets = lexicon
             .facets
             .iter()
@@ -150,6 +159,7 @@ impl Analyzer {
             stopwords,
             synonyms,
             facets,
+            separable_particles,
             dictionary,
             known_stems,
             by_length,
@@ -200,15 +210,27 @@ impl Analyzer {
     /// lexicon synonyms and, for words the knowledge base does not know, the nearest known word.
     pub fn analyze_query(&self, text: &str) -> AnalyzedQuery {
         let mut query = AnalyzedQuery::default();
-        for (_, _, word) in words(text) {
-            if self.is_stopword(&word) {
+        let all_words: Vec<(usize, usize, String)> = words(text).collect();
+        let particles = self.separated_particles(text, &all_words);
+        for (index, (_, _, word)) in all_words.iter().enumerate() {
+            if self.is_stopword(word) || particles.iter().any(|(at, _)| *at == index) {
                 continue;
             }
+            let word = word.clone();
             let known =
                 self.dictionary.contains_key(&word) || self.known_stems.contains(&self.stem(&word));
             let mut terms = Vec::new();
             let mut looked_up = word.clone();
-            if !known {
+            // "Wie melde ich ein Gewerbe an?": the particle at the end of the clause belongs to the verb.
+            let rejoined = particles
+                .iter()
+                .filter(|(at, _)| *at > index)
+                .map(|(_, particle)| format!("{particle}{word}"))
+                .find(|joined| self.known_stems.contains(&self.stem(joined)));
+            if let Some(joined) = rejoined {
+                terms.push((self.stem(&joined), WEIGHT_WHOLE));
+                terms.push((self.stem(&word), WEIGHT_PART));
+            } else if !known {
                 match (self.split_compound(&word), self.correct(&word)) {
                     (Some(_), _) => terms.push((self.stem(&word), WEIGHT_WHOLE)),
                     (None, Some(corrected)) => {
@@ -235,7 +257,8 @@ impl Analyzer {
             }
             let mut seen = HashSet::new();
             terms.retain(|(term, _)| seen.insert(term.clone()));
-            let known = known || looked_up != word || terms.len() > 1;
+            let corrected = looked_up != word;
+            let known = known || corrected || terms.len() > 1;
             let facet = self
                 .facets
                 .get(&word)
@@ -244,11 +267,31 @@ impl Analyzer {
             query.words.push(QueryWord {
                 surface: word,
                 known,
+                corrected,
                 terms,
                 facet,
             });
         }
         query
+    }
+
+    /// Separable-verb particles standing at the end of a clause ("melde ... an", "ziehe ... um"), as
+    /// (index in `words`, particle).
+    fn separated_particles(
+        &self,
+        text: &str,
+        words: &[(usize, usize, String)],
+    ) -> Vec<(usize, String)> {
+        words
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, _, word))| self.separable_particles.contains(word))
+            .filter(|(_, (_, to, _))| {
+                let rest = text[*to..].trim_start();
+                rest.is_empty() || rest.starts_with(['.', '?', '!', ',', ';', ':'])
+            })
+            .map(|(index, (_, _, word))| (index, word.clone()))
+            .collect()
     }
 
     /// Splits a folded compound into dictionary words (at least two parts, each of at least
@@ -440,9 +483,17 @@ mod tests {
 
     fn german(documents: &[&str]) -> Analyzer {
         let lexicon = Lexicon {
-            stopwords: vec!["ich".into(), "der".into(), "für".into(), "wie".into()],
+            stopwords: vec![
+                "ich".into(),
+                "der".into(),
+                "für".into(),
+                "wie".into(),
+                "ein".into(),
+                "das".into(),
+            ],
             synonyms: [("perso".to_string(), vec!["Personalausweis".to_string()])].into(),
             facets: [("fees".to_string(), vec!["kostet".to_string()])].into(),
+            separable_particles: vec!["an".into(), "ab".into()],
         };
         Analyzer::new(Lang::De, &lexicon, documents.iter().copied())
     }
@@ -546,9 +597,32 @@ mod tests {
             (analyzer.stem("personalausweis"), WEIGHT_CORRECTED)
         );
 
-        let query = analyzer.analyze_query("Was kostet der Perso?");
+        let query = analyzer.analyze_query("kostet der Perso?");
         assert_eq!(query.words[0].facet.as_deref(), Some("fees"));
         assert_eq!(query.words[1].facet, None);
+    }
+
+    #[test]
+    fn a_separated_particle_rejoins_its_verb() {
+        let analyzer = german(&["Gewerbe anmelden", "Gewerbe abmelden"]);
+        let query = analyzer.analyze_query("Wie melde ich ein Gewerbe an?");
+        let surfaces: Vec<&str> = query.words.iter().map(|w| w.surface.as_str()).collect();
+        assert_eq!(surfaces, ["melde", "gewerbe"]);
+        assert_eq!(
+            query.words[0].terms[0],
+            (analyzer.stem("anmelden"), WEIGHT_WHOLE)
+        );
+        let query = analyzer.analyze_query("Ich melde das Gewerbe ab.");
+        assert_eq!(
+            query.words[0].terms[0],
+            (analyzer.stem("abmelden"), WEIGHT_WHOLE)
+        );
+        // A particle inside the clause is not separated from a verb.
+        let query = analyzer.analyze_query("melde an Gewerbe");
+        assert_ne!(
+            query.words[0].terms[0],
+            (analyzer.stem("anmelden"), WEIGHT_WHOLE)
+        );
     }
 
     #[test]

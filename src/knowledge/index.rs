@@ -15,7 +15,7 @@ use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::analysis::{AnalyzedQuery, Analyzer};
-use super::model::{KnowledgeBase, Lexicon, Service};
+use super::model::{KnowledgeBase, Lexicon, ServiceText};
 use crate::lang::Lang;
 
 /// How strongly a match in each field counts, for BM25 boosts and for the confidence.
@@ -43,7 +43,7 @@ pub enum IndexError {
     #[error("search index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     /// The index directory could not be prepared.
-    #[error("search index directory {path}: {source}")]
+    #[error("cannot prepare the search index directory {path}")]
     Directory {
         /// The directory.
         path: std::path::PathBuf,
@@ -188,7 +188,7 @@ impl SearchIndex {
                 }
                 let title = title_text(&text.name, &text.synonyms);
                 document.add_text(lang_fields.parts, &title);
-                let body = body_text(service, lang);
+                let body = body_text(text);
                 document.add_text(lang_fields.text, &body);
 
                 let mut doc_terms = DocTerms::default();
@@ -383,13 +383,18 @@ impl SearchIndex {
             .words
             .iter()
             .map(|word| {
-                let rarest = word
-                    .terms
-                    .iter()
-                    .filter_map(|(term, _)| frequencies.get(term))
-                    .min()
-                    .copied()
-                    .unwrap_or(0);
+                // A word the knowledge base does not use, or only in a corrected spelling, is a guess:
+                // it counts as much as the rarest word, so covering it has to be earned.
+                let rarest = if word.corrected {
+                    0
+                } else {
+                    word.terms
+                        .iter()
+                        .filter_map(|(term, _)| frequencies.get(term))
+                        .min()
+                        .copied()
+                        .unwrap_or(0)
+                };
                 let mut cover: f32 = 0.0;
                 for (term, weight) in &word.terms {
                     let field_cover = if terms.title.contains(term) {
@@ -464,19 +469,12 @@ fn phrase_match(query: &AnalyzedQuery, doc: &DocInfo, lang: Lang) -> f32 {
 }
 
 /// The text of a service that feeds the dictionary (every field a citizen's word may come from).
-fn searchable_text(text: &super::model::ServiceText) -> String {
-    let mut all = title_text(&text.name, &text.synonyms);
-    for part in [&text.answer, &text.full_text] {
-        all.push('\n');
-        all.push_str(part);
-    }
-    for list in [&text.documents, &text.prerequisites, &text.procedure] {
-        for entry in list {
-            all.push('\n');
-            all.push_str(entry);
-        }
-    }
-    all
+fn searchable_text(text: &ServiceText) -> String {
+    format!(
+        "{}\n{}",
+        title_text(&text.name, &text.synonyms),
+        body_text(text)
+    )
 }
 
 fn title_text(name: &str, synonyms: &[String]) -> String {
@@ -489,8 +487,7 @@ fn title_text(name: &str, synonyms: &[String]) -> String {
 }
 
 /// The body text indexed for a service in one language.
-fn body_text(service: &Service, lang: Lang) -> String {
-    let text = &service.texts[&lang];
+fn body_text(text: &ServiceText) -> String {
     let mut body = String::new();
     for part in [&text.answer, &text.full_text] {
         body.push_str(part);
@@ -507,11 +504,12 @@ fn body_text(service: &Service, lang: Lang) -> String {
         &text.deadlines,
         &text.processing_time,
         &text.fee_note,
-    ] {
-        if let Some(optional) = optional {
-            body.push_str(optional);
-            body.push('\n');
-        }
+    ]
+    .into_iter()
+    .flatten()
+    {
+        body.push_str(optional);
+        body.push('\n');
     }
     body
 }

@@ -52,7 +52,9 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The directory itself is missing or unreadable.
-    #[error("cannot read the knowledge directory {path}: {source}")]
+    #[error(
+        "cannot read the knowledge directory {path} (set knowledge.dir in the settings file or AUSKUNFT_KNOWLEDGE__DIR)"
+    )]
     Directory {
         /// The directory.
         path: PathBuf,
@@ -360,6 +362,8 @@ struct LexiconFile {
     synonyms: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     facets: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    separable_particles: Vec<String>,
 }
 
 impl Loader {
@@ -386,6 +390,7 @@ impl Loader {
                 stopwords: file.stopwords,
                 synonyms: file.synonyms,
                 facets: file.facets,
+                separable_particles: file.separable_particles,
             },
         );
     }
@@ -663,23 +668,23 @@ impl Loader {
         master: bool,
     ) -> Option<ServiceText> {
         let mut missing = false;
-        let mut required =
-            |value: Option<Spanned<String>>, key: &str, problems: &mut Vec<Problem>| match value {
-                Some(value) if !value.get_ref().trim().is_empty() => Some(value),
-                Some(value) => {
-                    problems.push(source.problem(value.span(), format!("{key} is empty")));
-                    missing = true;
-                    None
-                }
-                None => {
-                    let whom = if master { "a service" } else { "a translation" };
-                    problems.push(
-                        source.problem(0..0, format!("missing key `{key}`: {whom} needs it")),
-                    );
-                    missing = true;
-                    None
-                }
-            };
+        let mut required = |value: Option<Spanned<String>>,
+                            key: &str,
+                            problems: &mut Vec<Problem>| match value {
+            Some(value) if !value.get_ref().trim().is_empty() => Some(value),
+            Some(value) => {
+                problems.push(source.problem(value.span(), format!("{key} is empty")));
+                missing = true;
+                None
+            }
+            None => {
+                let whom = if master { "a service" } else { "a translation" };
+                problems
+                    .push(source.problem(0..0, format!("missing key `{key}`: {whom} needs it")));
+                missing = true;
+                None
+            }
+        };
         let name = required(fields.name, "name", &mut self.problems);
         let answer = required(fields.answer, "answer", &mut self.problems);
         let full_text = required(fields.full_text, "full_text", &mut self.problems);

@@ -283,4 +283,6 @@ pub struct Lexicon {
     /// Facets (fees, duration, documents ...) and the words that ask for them. Such words say which
     /// part of an entry is wanted, not which entry, so they weigh little when judging a match.
     pub facets: BTreeMap<String, Vec<String>>,
+    /// Particles of separable verbs ("an" in "melde ... an"), rejoined with their verb in questions.
+    pub separable_particles: Vec<String>,
 }

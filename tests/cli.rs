@@ -1,0 +1,216 @@
+//! The `auskunft` command as an operator or editor uses it: check, ask, eval, settings errors, serve
+//! and a graceful stop on SIGTERM.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn auskunft() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_auskunft"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    // The tests decide every setting; nothing leaks in from the caller's environment.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AUSKUNFT_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("AUSKUNFT_LOG__LEVEL", "warn");
+    command
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn broken_knowledge() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["services", "offices", "lexicon"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    std::fs::write(dir.path().join("lexicon/de.toml"), "stopwords = []\n").unwrap();
+    std::fs::write(dir.path().join("lexicon/en.toml"), "stopwords = []\n").unwrap();
+    std::fs::write(
+        dir.path().join("services/ausweis.toml"),
+        "slug = \"ausweis\"\narea = \"Ausweise\"\nsource_url = \"https://www.leipzig.de/\"\nas_of = 2026-11-23\nname = \"Ausweis\"\nanswer = \"Kurz.\"\nfull_text = \"Lang.\"\n\n[[fees]]\nid = \"a\"\namount = \"zehn\"\nlabel = \"alle\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn check_passes_on_the_shipped_knowledge() {
+    let output = auskunft().arg("check").output().unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("no problems"), "{stdout}");
+}
+
+#[test]
+fn check_reports_file_and_line_and_fails() {
+    let dir = broken_knowledge();
+    let output = auskunft()
+        .arg("check")
+        .arg("--knowledge")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    let file = dir.path().join("services/ausweis.toml");
+    let expected = format!(
+        "{}:9: fee 'a': amount 'zehn' must be euros with two decimals",
+        file.display()
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
+}
+
+#[test]
+fn the_server_refuses_to_start_on_invalid_knowledge_with_the_same_message() {
+    let dir = broken_knowledge();
+    let data = tempfile::tempdir().unwrap();
+    let output = auskunft()
+        .arg("serve")
+        .env("AUSKUNFT_KNOWLEDGE__DIR", dir.path())
+        .env("AUSKUNFT_SERVER__PORT", "0")
+        .env(
+            "AUSKUNFT_DATABASE__URL",
+            format!("sqlite:{}", data.path().join("a.db").display()),
+        )
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("ausweis.toml:9: fee 'a': amount 'zehn'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn settings_errors_name_the_key_and_stop_before_starting() {
+    let output = auskunft()
+        .arg("check")
+        .env("AUSKUNFT_SERVER__PORT", "achtzig")
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("server.port"), "{stderr}");
+
+    let output = auskunft()
+        .arg("check")
+        .env("AUSKUNFT_SERVR__PORT", "80")
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("servr"), "{stderr}");
+
+    let output = auskunft()
+        .args(["--config", "does/not/exist.toml", "check"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("does/not/exist.toml"), "{stderr}");
+}
+
+#[test]
+fn the_example_settings_file_is_accepted() {
+    let output = auskunft()
+        .args(["--config", "config/example.toml", "check"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{:?}", text(&output));
+}
+
+#[test]
+fn ask_prints_the_answer_and_the_hits() {
+    let output = auskunft()
+        .args(["ask", "Was kostet ein Reisepass?"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("service: reisepass-beantragen"), "{stdout}");
+    assert!(stdout.contains("70,00 EUR"), "{stdout}");
+    assert!(stdout.contains("top hits"), "{stdout}");
+}
+
+#[test]
+fn eval_scores_a_question_file_and_fails_under_the_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.tsv");
+    std::fs::write(&good, "# kind\texpect\ttext\ns\treisepass-beantragen\tReisepass beantragen\nf\t-\tWie backe ich Brot?\n").unwrap();
+    let output = auskunft().arg("eval").arg(&good).output().unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("top-1 100.0 %"), "{stdout}");
+
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&bad, "s\tgewerbe-anmelden\tReisepass beantragen\n").unwrap();
+    let output = auskunft().arg("eval").arg(&bad).output().unwrap();
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("MISS line 1"), "{stdout}");
+    assert!(stdout.contains("below the bar"), "{stdout}");
+}
+
+#[test]
+fn serve_answers_and_stops_gracefully_on_sigterm() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let data = tempfile::tempdir().unwrap();
+    let mut child = auskunft()
+        .arg("serve")
+        .env("AUSKUNFT_SERVER__PORT", port.to_string())
+        .env(
+            "AUSKUNFT_DATABASE__URL",
+            format!("sqlite:{}", data.path().join("a.db").display()),
+        )
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let healthy = loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).unwrap();
+            break response.starts_with("HTTP/1.1 200");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(healthy);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stopped = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status after SIGTERM: {status}");
+            break;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(10),
+            "the server did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(Path::new(&data.path().join("a.db")).exists());
+}

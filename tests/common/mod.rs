@@ -1,0 +1,125 @@
+//! Shared helpers for integration tests: start the real application on port 0 with a temporary SQLite
+//! database and the shipped knowledge base.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use auskunft::config::Settings;
+use auskunft::startup::Application;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// A running application and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// A client for it.
+    pub client: reqwest::Client,
+    /// The settings it runs with (for restarting it on the same database).
+    pub settings: Settings,
+    /// Keeps the database directory alive.
+    pub data_dir: std::sync::Arc<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// The repository's knowledge directory.
+pub fn knowledge_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+/// Settings for a test: port 0, a fresh SQLite file, the shipped knowledge.
+pub fn test_settings(data_dir: &tempfile::TempDir) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.database.url = format!("sqlite:{}", data_dir.path().join("auskunft.db").display());
+    settings.knowledge.dir = knowledge_dir();
+    settings
+}
+
+/// Starts the application on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("temporary directory"));
+    let settings = test_settings(&data_dir);
+    spawn_with(settings, data_dir).await
+}
+
+/// Starts the application with these settings.
+pub async fn spawn_with(
+    settings: Settings,
+    data_dir: std::sync::Arc<tempfile::TempDir>,
+) -> TestApp {
+    let application = Application::build(&settings)
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        settings,
+        data_dir,
+        stop: Some(stop),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    /// Stops the server gracefully and waits until it has closed the database.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server stops cleanly");
+        }
+    }
+
+    /// Starts a new application on the same database (a restart).
+    pub async fn restart(self) -> TestApp {
+        let settings = self.settings.clone();
+        let data_dir = std::sync::Arc::clone(&self.data_dir);
+        self.stop().await;
+        spawn_with(settings, data_dir).await
+    }
+
+    /// POSTs a JSON body to /api/v1/chat and returns status and JSON.
+    pub async fn chat(&self, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/chat", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// Asks a question in a new (or the given) session; panics unless the answer is 200.
+    pub async fn ask(&self, session_id: Option<&str>, text: &str) -> Value {
+        let (status, body) = self
+            .chat(json!({"session_id": session_id, "text": text}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// GETs a path and returns status and JSON.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+}
