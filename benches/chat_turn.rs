@@ -1,4 +1,5 @@
-//! Benchmarks of one chat turn (engine, search, card, state load and save in SQLite) and one search,
+//! Benchmarks of one chat turn (engine, search, card, state load from the cache and save to SQLite, as
+//! the server runs) and one search,
 //! in-process with the shipped knowledge. After criterion's estimates it prints p50 and p99 of single
 //! turns, the figures of the product's speed bar (p50 < 1 ms, p99 < 5 ms).
 //!
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use auskunft::engine::{Engine, EngineSettings, Retriever};
 use auskunft::knowledge::Knowledge;
 use auskunft::lang::Lang;
-use auskunft::store::{self, SessionStore};
+use auskunft::store::{self, SessionKey, SessionStore, TurnRecord};
 use auskunft_channel::{Channel, Conversation, Inbound, InboundContent};
 use criterion::Criterion;
 
@@ -60,9 +61,14 @@ fn main() {
     let database = runtime
         .block_on(store::connect(&url, 8))
         .expect("SQLite opens");
+    // As the server runs it: SQLite behind the write-through state cache.
+    let sessions = store::CachedStore::new(
+        Arc::new(database.clone()),
+        std::num::NonZeroUsize::new(10_000).unwrap(),
+    );
     let engine = Engine::new(
         Arc::clone(&knowledge) as Arc<dyn Retriever>,
-        Arc::new(database) as Arc<dyn SessionStore>,
+        Arc::new(sessions) as Arc<dyn SessionStore>,
         EngineSettings::default(),
     );
     // One stored conversation that every benchmarked turn continues (load + update + turn insert).
@@ -78,7 +84,7 @@ fn main() {
         .configure_from_args()
         .measurement_time(Duration::from_secs(5));
     let mut turn = 0usize;
-    criterion.bench_function("chat turn (SQLite state)", |b| {
+    criterion.bench_function("chat turn (state cached, written to SQLite)", |b| {
         b.iter(|| {
             turn += 1;
             let question = QUESTIONS[turn % QUESTIONS.len()];
@@ -110,9 +116,81 @@ fn main() {
         );
         samples.push(started.elapsed());
     }
+    report("chat turn (state cached, written to SQLite)", samples);
+
+    // The engine alone: the same turns with the state in memory.
+    let in_memory = Engine::new(
+        Arc::clone(&knowledge) as Arc<dyn Retriever>,
+        Arc::new(store::MemoryStore::new()) as Arc<dyn SessionStore>,
+        EngineSettings::default(),
+    );
+    let memory_session = runtime
+        .block_on(in_memory.handle(Inbound {
+            conversation: None,
+            ..inbound("", QUESTIONS[0])
+        }))
+        .unwrap()
+        .conversation;
+    let mut engine_only = Vec::with_capacity(5000);
+    for i in 0..5000 {
+        let started = Instant::now();
+        black_box(
+            runtime
+                .block_on(
+                    in_memory.handle(inbound(&memory_session, QUESTIONS[i % QUESTIONS.len()])),
+                )
+                .unwrap(),
+        );
+        engine_only.push(started.elapsed());
+    }
+    report("chat turn with the state in memory", engine_only);
+
+    // Where the time goes: the search alone, and the store's load and save alone.
+    let mut searches = Vec::with_capacity(5000);
+    for i in 0..5000 {
+        let started = Instant::now();
+        black_box(
+            knowledge
+                .index
+                .search(QUESTIONS[i % QUESTIONS.len()], Lang::De, 5)
+                .unwrap(),
+        );
+        searches.push(started.elapsed());
+    }
+    report("search", searches);
+    let key = SessionKey {
+        channel: Channel::Web,
+        conversation: session.clone(),
+    };
+    let (mut loads, mut saves) = (Vec::with_capacity(2000), Vec::with_capacity(2000));
+    for _ in 0..2000 {
+        let started = Instant::now();
+        let mut record = runtime.block_on(database.load(&key)).unwrap().unwrap();
+        loads.push(started.elapsed());
+        record.updated_at = chrono::Utc::now();
+        let turn = TurnRecord {
+            at: record.updated_at,
+            user_text: Some("Perso".to_string()),
+            action: None,
+            intent: "service.info".to_string(),
+            confidence: 0.9,
+            service_slug: None,
+            reply_text: "Antwort".to_string(),
+        };
+        let started = Instant::now();
+        runtime
+            .block_on(database.save_turn(&record, &turn))
+            .unwrap();
+        saves.push(started.elapsed());
+    }
+    report("store load", loads);
+    report("store save (state + turn, one transaction)", saves);
+}
+
+fn report(what: &str, mut samples: Vec<Duration>) {
     samples.sort();
     println!(
-        "chat turn over {} turns: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        "{what} over {} runs: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         samples.len(),
         percentile(&samples, 0.50).as_secs_f64() * 1000.0,
         percentile(&samples, 0.99).as_secs_f64() * 1000.0,

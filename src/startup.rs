@@ -12,7 +12,10 @@ use crate::config::Settings;
 use crate::engine::Engine;
 use crate::http::{AppState, router};
 use crate::knowledge::Knowledge;
-use crate::store::{self, Database, SessionStore};
+use crate::store::{self, CachedStore, Database, SessionStore};
+
+/// How many conversations' states are kept in memory (a few MiB).
+const SESSION_CACHE: std::num::NonZeroUsize = std::num::NonZeroUsize::new(10_000).unwrap();
 
 /// How often idle conversations are looked for and deleted.
 const RETENTION_SWEEP: Duration = Duration::from_secs(3600);
@@ -22,6 +25,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     database: Database,
+    sessions: Arc<dyn SessionStore>,
     retention_days: u32,
 }
 
@@ -44,9 +48,11 @@ impl Application {
                     redact_url(&settings.database.url)
                 )
             })?;
+        let sessions: Arc<dyn SessionStore> =
+            Arc::new(CachedStore::new(Arc::new(database.clone()), SESSION_CACHE));
         let engine = Engine::new(
             Arc::clone(&knowledge) as Arc<dyn crate::engine::Retriever>,
-            Arc::new(database.clone()) as Arc<dyn SessionStore>,
+            Arc::clone(&sessions),
             settings.engine(),
         );
         let state = AppState {
@@ -73,6 +79,7 @@ impl Application {
             listener,
             router,
             database,
+            sessions,
             retention_days: settings.database.retention_days,
         })
     }
@@ -90,10 +97,7 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let retention = tokio::spawn(sweep_idle_conversations(
-            self.database.clone(),
-            self.retention_days,
-        ));
+        let retention = tokio::spawn(sweep_idle_conversations(self.sessions, self.retention_days));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
@@ -122,12 +126,12 @@ pub async fn load_knowledge(settings: &Settings) -> anyhow::Result<Arc<Knowledge
 }
 
 /// Deletes conversations idle for longer than the retention period, at start and then hourly.
-async fn sweep_idle_conversations(database: Database, retention_days: u32) {
+async fn sweep_idle_conversations(sessions: Arc<dyn SessionStore>, retention_days: u32) {
     let mut interval = tokio::time::interval(RETENTION_SWEEP);
     loop {
         interval.tick().await;
         let before = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
-        match database.delete_idle_before(before).await {
+        match sessions.delete_idle_before(before).await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, retention_days, "deleted idle conversations"),
             Err(error) => tracing::warn!(%error, "retention sweep failed"),

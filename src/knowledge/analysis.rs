@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 
@@ -35,16 +37,16 @@ pub const WEIGHT_CORRECTED_SHORT: f32 = 0.45;
 pub struct Analyzer {
     lang: Lang,
     stemmer: Stemmer,
-    stopwords: HashSet<String>,
+    stopwords: FxHashSet<String>,
     synonyms: HashMap<String, Vec<String>>,
     /// Folded facet words and the facet each asks for.
     facets: HashMap<String, String>,
     /// Particles of separable verbs (an, ab, um ...), folded.
-    separable_particles: HashSet<String>,
+    separable_particles: FxHashSet<String>,
     /// Folded surface words of the knowledge base with the number of documents they occur in.
-    dictionary: HashMap<String, u32>,
+    dictionary: FxHashMap<String, u32>,
     /// The stems of the dictionary's words: an inflected form of a known word is known too.
-    known_stems: HashSet<String>,
+    known_stems: FxHashSet<String>,
     /// The same words grouped by length, for typo correction.
     by_length: Vec<Vec<(String, u32, u32)>>,
 }
@@ -111,7 +113,7 @@ impl Analyzer {
             Lang::En => Algorithm::English,
             _ => Algorithm::German,
         };
-        let stopwords: HashSet<String> = lexicon.stopwords.iter().map(|w| fold(w)).collect();
+        let stopwords: FxHashSet<String> = lexicon.stopwords.iter().map(|w| fold(w)).collect();
         let synonyms = lexicon
             .synonyms
             .iter()
@@ -127,9 +129,9 @@ impl Analyzer {
             .iter()
             .flat_map(|(facet, words)| words.iter().map(move |word| (fold(word), facet.clone())))
             .collect();
-        let mut dictionary: HashMap<String, u32> = HashMap::new();
+        let mut dictionary: FxHashMap<String, u32> = FxHashMap::default();
         for document in documents {
-            let words: HashSet<String> = words(document)
+            let words: FxHashSet<String> = words(document)
                 .map(|(_, _, word)| word)
                 .filter(|word| !stopwords.contains(word))
                 .collect();
@@ -231,9 +233,10 @@ impl Analyzer {
                 terms.push((self.stem(&joined), WEIGHT_WHOLE));
                 terms.push((self.stem(&word), WEIGHT_PART));
             } else if !known {
-                match (self.split_compound(&word), self.correct(&word)) {
-                    (Some(_), _) => terms.push((self.stem(&word), WEIGHT_WHOLE)),
-                    (None, Some(corrected)) => {
+                let compound = self.split_compound(&word).is_some();
+                match (compound, if compound { None } else { self.correct(&word) }) {
+                    (true, _) => terms.push((self.stem(&word), WEIGHT_WHOLE)),
+                    (false, Some(corrected)) => {
                         let weight = if word.chars().count() >= 7 {
                             WEIGHT_CORRECTED
                         } else {
@@ -242,7 +245,7 @@ impl Analyzer {
                         terms.push((self.stem(&corrected), weight));
                         looked_up = corrected;
                     }
-                    (None, None) => terms.push((self.stem(&word), WEIGHT_WHOLE)),
+                    (false, None) => terms.push((self.stem(&word), WEIGHT_WHOLE)),
                 }
             } else {
                 terms.push((self.stem(&word), WEIGHT_WHOLE));
@@ -298,48 +301,56 @@ impl Analyzer {
     /// [`MIN_PART_CHARS`] characters, linking elements allowed between them), preferring the split with
     /// the fewest parts and then the longest first part. `None` when no such split exists.
     pub fn split_compound(&self, word: &str) -> Option<Vec<String>> {
-        let chars: Vec<char> = word.chars().collect();
-        let n = chars.len();
+        // Byte offsets of the characters, so parts are slices of the word (no allocation per try).
+        let bounds: Vec<usize> = word
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(word.len()))
+            .collect();
+        let n = bounds.len() - 1;
         if n < 2 * MIN_PART_CHARS {
             return None;
         }
-        // best[i]: the best split of chars[i..] as (number of parts, parts).
-        let mut best: Vec<Option<(usize, Vec<String>)>> = vec![None; n + 1];
-        best[n] = Some((0, Vec::new()));
+        // best[i]: the best split of the characters from i as (number of parts, end of the first part,
+        // where the next part starts); a back-pointer chain instead of copied part lists.
+        let mut best: Vec<Option<(usize, usize, usize)>> = vec![None; n + 1];
+        best[n] = Some((0, n, n));
         for start in (0..n).rev() {
-            let mut candidate: Option<(usize, Vec<String>)> = None;
+            let mut candidate: Option<(usize, usize, usize)> = None;
             for end in (start + MIN_PART_CHARS..=n).rev() {
-                let part: String = chars[start..end].iter().collect();
-                if end - start == n || !self.dictionary.contains_key(&part) {
+                if end - start == n
+                    || !self
+                        .dictionary
+                        .contains_key(&word[bounds[start]..bounds[end]])
+                {
                     continue;
                 }
-                let mut continuations = vec![end];
-                for link in LINKING_ELEMENTS {
-                    let link_end = end + link.len();
-                    if link_end < n && chars[end..link_end].iter().copied().eq(link.chars()) {
-                        continuations.push(link_end);
-                    }
-                }
-                for next in continuations {
-                    if let Some((count, rest)) = &best[next] {
-                        let better = match &candidate {
-                            None => true,
-                            Some((best_count, _)) => count + 1 < *best_count,
-                        };
-                        if better {
-                            let mut parts = vec![part.clone()];
-                            parts.extend(rest.iter().cloned());
-                            candidate = Some((count + 1, parts));
-                        }
+                let linked = LINKING_ELEMENTS
+                    .iter()
+                    .filter(|link| end + link.len() < n && word[bounds[end]..].starts_with(*link))
+                    .map(|link| end + link.len());
+                for next in std::iter::once(end).chain(linked) {
+                    if let Some((count, _, _)) = best[next]
+                        && candidate.is_none_or(|(best_count, _, _)| count + 1 < best_count)
+                    {
+                        candidate = Some((count + 1, end, next));
                     }
                 }
             }
             best[start] = candidate;
         }
-        best[0]
-            .take()
-            .map(|(_, parts)| parts)
-            .filter(|parts| parts.len() >= 2)
+        let (count, _, _) = best[0]?;
+        if count < 2 {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(count);
+        let mut start = 0;
+        while start < n {
+            let (_, end, next) = best[start]?;
+            parts.push(word[bounds[start]..bounds[end]].to_string());
+            start = next;
+        }
+        Some(parts)
     }
 
     /// The known word nearest to a misspelt one: at most one edit for words of 5 to 7 letters, two for

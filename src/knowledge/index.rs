@@ -2,7 +2,9 @@
 //! configured) with the analyzer of [`super::analysis`], searched with weighted term queries, and
 //! scored with BM25 plus a coverage-based confidence that says how much of the question an entry answers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -32,6 +34,9 @@ const TEXT_COVER: f32 = 0.5;
 /// How much a facet word ("kostet", "dauert") counts towards the confidence, relative to other words:
 /// it asks which part of an entry is wanted, not which entry.
 const FACET_IMPORTANCE: f32 = 0.25;
+
+/// A confidence from which a search in the preferred language is not compared with other languages.
+const CONFIDENT: f32 = 0.9;
 
 /// Candidates fetched from tantivy before confidence-aware re-ranking.
 const CANDIDATES: usize = 20;
@@ -92,11 +97,11 @@ struct DocInfo {
 
 #[derive(Default)]
 struct DocTerms {
-    title: HashSet<String>,
-    parts: HashSet<String>,
-    text: HashSet<String>,
+    title: FxHashSet<String>,
+    parts: FxHashSet<String>,
+    text: FxHashSet<String>,
     /// The whole-word terms of the name and of each synonym, one set per phrase.
-    phrases: Vec<HashSet<String>>,
+    phrases: Vec<FxHashSet<String>>,
 }
 
 /// The searchable knowledge base.
@@ -106,7 +111,7 @@ pub struct SearchIndex {
     analyzers: HashMap<Lang, Arc<Analyzer>>,
     docs: Vec<DocInfo>,
     /// Per language: term -> number of documents whose title or text has it.
-    document_frequency: HashMap<Lang, HashMap<String, u32>>,
+    document_frequency: HashMap<Lang, FxHashMap<String, u32>>,
 }
 
 impl SearchIndex {
@@ -171,7 +176,7 @@ impl SearchIndex {
 
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
         let mut docs = Vec::with_capacity(knowledge.services.len());
-        let mut document_frequency: HashMap<Lang, HashMap<String, u32>> = HashMap::new();
+        let mut document_frequency: HashMap<Lang, FxHashMap<String, u32>> = HashMap::new();
         for (number, service) in knowledge.services.iter().enumerate() {
             let mut document = TantivyDocument::default();
             document.add_u64(doc_field, number as u64);
@@ -215,7 +220,7 @@ impl SearchIndex {
                             .map(|t| t.term)
                             .collect()
                     })
-                    .filter(|terms: &HashSet<String>| !terms.is_empty())
+                    .filter(|terms: &FxHashSet<String>| !terms.is_empty())
                     .collect();
                 let frequencies = document_frequency.entry(lang).or_default();
                 for term in doc_terms.title.union(&doc_terms.text) {
@@ -272,8 +277,15 @@ impl SearchIndex {
         for lang in std::iter::once(preferred)
             .chain(Lang::SEARCHABLE.into_iter().filter(|l| *l != preferred))
         {
-            let results = self.search_in(question, lang, limit)?;
             let top = |r: &SearchResults| r.hits.first().map_or(0.0, |h| h.confidence);
+            if best
+                .as_ref()
+                .is_some_and(|current| top(current) >= CONFIDENT)
+            {
+                // The question is well answered in the preferred language: no need to try others.
+                break;
+            }
+            let results = self.search_in(question, lang, limit)?;
             let better = match &best {
                 None => true,
                 Some(current) => top(&results) > top(current) + 0.05,

@@ -1,7 +1,9 @@
 //! The conformance suite every [`SessionStore`] must pass: the same assertions for SQLite, PostgreSQL and
 //! the in-memory store (called from tests; it panics on the first violation).
 
-use auskunft_channel::Channel;
+use std::task::Poll;
+
+use auskunft_channel::{BoxFuture, Channel};
 use chrono::{Duration, TimeZone, Utc};
 
 use super::{SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord};
@@ -36,6 +38,7 @@ pub async fn run(store: &dyn SessionStore, prefix: &str) {
     a_saved_conversation_loads_back_with_its_turns(store, prefix).await;
     a_stale_version_is_rejected_and_changes_nothing(store, prefix).await;
     two_new_conversations_with_one_key_cannot_both_be_created(store, prefix).await;
+    concurrent_saves_of_one_version_let_exactly_one_win(store, prefix).await;
     channels_keep_their_conversations_apart(store, prefix).await;
     idle_conversations_are_deleted_with_their_turns(store, prefix).await;
 }
@@ -131,6 +134,73 @@ async fn two_new_conversations_with_one_key_cannot_both_be_created(
         "second creation must conflict, got {result:?}"
     );
     assert_eq!(store.load(&key).await.unwrap().unwrap().state, "first");
+}
+
+async fn concurrent_saves_of_one_version_let_exactly_one_win(
+    store: &dyn SessionStore,
+    prefix: &str,
+) {
+    let key = SessionKey {
+        channel: Channel::Web,
+        conversation: format!("{prefix}-race"),
+    };
+    store
+        .save_turn(&session(&key, 0, "start"), &turn("eins"))
+        .await
+        .unwrap();
+    let loaded = store.load(&key).await.unwrap().unwrap();
+    let contenders: Vec<(SessionRecord, TurnRecord)> = (0..8)
+        .map(|i| {
+            let mut next = loaded.clone();
+            next.state = format!("contender {i}");
+            (next, turn(&format!("turn {i}")))
+        })
+        .collect();
+    let saves = contenders
+        .iter()
+        .map(|(session, turn)| store.save_turn(session, turn))
+        .collect();
+    let results = join_all(saves).await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    let conflicted = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict)))
+        .count();
+    assert_eq!((won, conflicted), (1, 7), "{results:?}");
+    let stored = store.load(&key).await.unwrap().unwrap();
+    assert_eq!(stored.version, 2);
+    assert!(stored.state.starts_with("contender "));
+    assert_eq!(
+        store.turns(&key, 20).await.unwrap().len(),
+        2,
+        "only the winner's turn is stored"
+    );
+}
+
+/// Polls futures concurrently in the current task until all are done.
+async fn join_all<T>(mut futures: Vec<BoxFuture<'_, T>>) -> Vec<T> {
+    let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|context| {
+        let mut pending = false;
+        for (future, result) in futures.iter_mut().zip(results.iter_mut()) {
+            if result.is_none() {
+                match future.as_mut().poll(context) {
+                    Poll::Ready(value) => *result = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    results
+        .into_iter()
+        .map(|r| r.expect("every future completed"))
+        .collect()
 }
 
 async fn channels_keep_their_conversations_apart(store: &dyn SessionStore, prefix: &str) {

@@ -2,6 +2,7 @@
 //! (the default, embedded), PostgreSQL (for several instances) and in memory (for tests). One conformance
 //! suite ([`conformance`]) runs against each of them.
 
+pub mod cached;
 pub mod conformance;
 pub mod memory;
 pub mod sql;
@@ -9,6 +10,7 @@ pub mod sql;
 use auskunft_channel::{BoxFuture, Channel};
 use chrono::{DateTime, Utc};
 
+pub use cached::CachedStore;
 pub use memory::MemoryStore;
 pub use sql::{Database, connect};
 

@@ -128,6 +128,78 @@ impl Database {
     }
 }
 
+/// SQLite: the new conversation and its first turn in one transaction; the turn is written only when
+/// the conversation did not exist (`changes()` counts the rows of the statement before). The final SELECT
+/// says whether the turn was written: the driver's row counts are not reliable across statements (SQLite
+/// reports the last data change even for BEGIN and COMMIT).
+const SQLITE_CREATE_WITH_TURN: &str = "BEGIN IMMEDIATE; \
+    INSERT INTO sessions (channel, conversation, lang, state, version, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, 1, $5, $6) ON CONFLICT (channel, conversation) DO NOTHING; \
+    INSERT INTO turns (channel, conversation, seq, at, user_text, action, intent, confidence, service_slug, reply_text) \
+    SELECT $1, $2, $7 + 1, $8, $9, $10, $11, $12, $13, $14 WHERE changes() = 1; \
+    SELECT changes() AS saved; \
+    COMMIT;";
+
+/// SQLite: the state and the turn in one transaction, only if the stored version is the loaded one.
+const SQLITE_UPDATE_WITH_TURN: &str = "BEGIN IMMEDIATE; \
+    UPDATE sessions SET lang = $3, state = $4, version = version + 1, updated_at = $6 \
+    WHERE channel = $1 AND conversation = $2 AND version = $7; \
+    INSERT INTO turns (channel, conversation, seq, at, user_text, action, intent, confidence, service_slug, reply_text) \
+    SELECT $1, $2, $7 + 1, $8, $9, $10, $11, $12, $13, $14 WHERE changes() = 1; \
+    SELECT changes() AS saved; \
+    COMMIT;";
+
+/// PostgreSQL: the same as one statement (a data-modifying CTE is atomic).
+const POSTGRES_CREATE_WITH_TURN: &str = "WITH saved AS ( \
+    INSERT INTO sessions (channel, conversation, lang, state, version, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, 1, $5, $6) ON CONFLICT (channel, conversation) DO NOTHING RETURNING 1) \
+    INSERT INTO turns (channel, conversation, seq, at, user_text, action, intent, confidence, service_slug, reply_text) \
+    SELECT $1, $2, $7 + 1, $8, $9, $10, $11, $12, $13, $14 FROM saved";
+
+/// PostgreSQL: the state and the turn as one statement, only if the stored version is the loaded one.
+const POSTGRES_UPDATE_WITH_TURN: &str = "WITH saved AS ( \
+    UPDATE sessions SET lang = $3, state = $4, version = version + 1, updated_at = $6 \
+    WHERE channel = $1 AND conversation = $2 AND version = $7 RETURNING 1) \
+    INSERT INTO turns (channel, conversation, seq, at, user_text, action, intent, confidence, service_slug, reply_text) \
+    SELECT $1, $2, $7 + 1, $8, $9, $10, $11, $12, $13, $14 FROM saved";
+
+/// Binds the parameters of the save statements above, for either backend.
+fn bind_save<'q, DB>(
+    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    session: &'q SessionRecord,
+    turn: &'q TurnRecord,
+    new: bool,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    // $5 (created_at) only appears when the conversation is created; PostgreSQL must know every
+    // parameter's type, so the update binds it as a typed NULL it never reads.
+    let created_at = new.then_some(session.created_at);
+    query
+        .bind(session.key.channel.as_str())
+        .bind(&session.key.conversation)
+        .bind(&session.lang)
+        .bind(&session.state)
+        .bind(created_at)
+        .bind(session.updated_at)
+        .bind(session.version)
+        .bind(turn.at)
+        .bind(&turn.user_text)
+        .bind(&turn.action)
+        .bind(&turn.intent)
+        .bind(turn.confidence)
+        .bind(&turn.service_slug)
+        .bind(&turn.reply_text)
+}
+
 fn channel_of(name: &str) -> Result<Channel> {
     Channel::parse(name).ok_or_else(|| StoreError::Corrupt(format!("unknown channel '{name}'")))
 }
@@ -167,62 +239,56 @@ impl SessionStore for Database {
         session: &'a SessionRecord,
         turn: &'a TurnRecord,
     ) -> BoxFuture<'a, Result<()>> {
+        // One round trip per save: a chat turn's latency is mostly round trips to the database.
+        // Parameters: $1 channel, $2 conversation, $3 lang, $4 state, $5 created_at, $6 updated_at,
+        // $7 the loaded version, $8..$14 the turn.
         Box::pin(async move {
-            with_pool!(self, |pool| {
-                let mut transaction = pool.begin().await.map_err(database_error)?;
-                let changed = if session.version == 0 {
-                    sqlx::query(
-                        "INSERT INTO sessions (channel, conversation, lang, state, version, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, 1, $5, $6) ON CONFLICT (channel, conversation) DO NOTHING",
-                    )
-                    .bind(session.key.channel.as_str())
-                    .bind(&session.key.conversation)
-                    .bind(&session.lang)
-                    .bind(&session.state)
-                    .bind(session.created_at)
-                    .bind(session.updated_at)
-                    .execute(&mut *transaction)
-                    .await
-                    .map_err(database_error)?
-                    .rows_affected()
-                } else {
-                    sqlx::query(
-                        "UPDATE sessions SET lang = $1, state = $2, version = version + 1, updated_at = $3 \
-                         WHERE channel = $4 AND conversation = $5 AND version = $6",
-                    )
-                    .bind(&session.lang)
-                    .bind(&session.state)
-                    .bind(session.updated_at)
-                    .bind(session.key.channel.as_str())
-                    .bind(&session.key.conversation)
-                    .bind(session.version)
-                    .execute(&mut *transaction)
-                    .await
-                    .map_err(database_error)?
-                    .rows_affected()
-                };
-                if changed == 0 {
-                    return Err(StoreError::Conflict);
+            let new = session.version == 0;
+            let saved = match self {
+                Database::Sqlite(pool) => {
+                    let mut connection = pool.acquire().await.map_err(database_error)?;
+                    let sql = if new {
+                        SQLITE_CREATE_WITH_TURN
+                    } else {
+                        SQLITE_UPDATE_WITH_TURN
+                    };
+                    let result = bind_save(sqlx::query(sql), session, turn, new)
+                        .fetch_all(&mut *connection)
+                        .await;
+                    if result.is_err() {
+                        // A statement failed inside the transaction: end it before the connection is reused.
+                        let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+                    }
+                    let rows = result.map_err(database_error)?;
+                    let saved: i64 = match rows.first() {
+                        Some(row) => row.try_get("saved").map_err(database_error)?,
+                        None => {
+                            return Err(StoreError::Database(
+                                "the save reported nothing".to_string(),
+                            ));
+                        }
+                    };
+                    saved == 1
                 }
-                sqlx::query(
-                    "INSERT INTO turns (channel, conversation, seq, at, user_text, action, intent, confidence, \
-                     service_slug, reply_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(session.key.channel.as_str())
-                .bind(&session.key.conversation)
-                .bind(session.version + 1)
-                .bind(turn.at)
-                .bind(&turn.user_text)
-                .bind(&turn.action)
-                .bind(&turn.intent)
-                .bind(turn.confidence)
-                .bind(&turn.service_slug)
-                .bind(&turn.reply_text)
-                .execute(&mut *transaction)
-                .await
-                .map_err(database_error)?;
-                transaction.commit().await.map_err(database_error)
-            })
+                Database::Postgres(pool) => {
+                    let sql = if new {
+                        POSTGRES_CREATE_WITH_TURN
+                    } else {
+                        POSTGRES_UPDATE_WITH_TURN
+                    };
+                    bind_save(sqlx::query(sql), session, turn, new)
+                        .execute(pool)
+                        .await
+                        .map_err(database_error)?
+                        .rows_affected()
+                        > 0
+                }
+            };
+            if saved {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict)
+            }
         })
     }
 
