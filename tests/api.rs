@@ -312,6 +312,14 @@ async fn health_openapi_and_unknown_routes_answer_json() {
     assert_eq!(health["database"], "sqlite");
     assert!(health["services"].as_u64().unwrap() >= 130);
 
+    let live = app
+        .client
+        .get(format!("{}/livez", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status().as_u16(), 200);
+
     let (status, openapi) = app.get("/openapi.json").await;
     assert_eq!(status, 200);
     for path in [

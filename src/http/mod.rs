@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -62,6 +63,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/services/{slug}", get(search::service))
         .route("/healthz", get(health))
+        .route("/livez", get(live))
         .route("/openapi.json", get(openapi))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
@@ -93,7 +95,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                     tracing::info_span!("http", method = %request.method(), route)
                 })
                 .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
         )
 }
 
@@ -131,6 +137,11 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthBo
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(body))
+}
+
+/// Liveness: the process answers HTTP (no dependency is checked; `/healthz` is readiness).
+async fn live() -> &'static str {
+    "ok"
 }
 
 async fn openapi() -> impl IntoResponse {
