@@ -130,11 +130,12 @@ fn check(dir: PathBuf) -> anyhow::Result<ExitCode> {
         Ok(knowledge) => {
             let translations: usize = knowledge.services.iter().map(|s| s.texts.len() - 1).sum();
             println!(
-                "{}: {} services ({} translations), {} offices: no problems",
+                "{}: {} services ({} translations), {} offices, {} courses: no problems",
                 dir.display(),
                 knowledge.services.len(),
                 translations,
-                knowledge.offices.len()
+                knowledge.offices.len(),
+                knowledge.courses.len()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     NotFound,
     /// No service with that slug.
     ServiceNotFound,
+    /// No course with that number.
+    CourseNotFound,
     /// The route exists but not with this method.
     MethodNotAllowed,
     /// The request took too long.
@@ -54,6 +56,7 @@ impl ErrorCode {
             ErrorCode::InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST),
             ErrorCode::NotFound => ("not_found", StatusCode::NOT_FOUND),
             ErrorCode::ServiceNotFound => ("service_not_found", StatusCode::NOT_FOUND),
+            ErrorCode::CourseNotFound => ("course_not_found", StatusCode::NOT_FOUND),
             ErrorCode::MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             ErrorCode::Timeout => ("timeout", StatusCode::REQUEST_TIMEOUT),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),

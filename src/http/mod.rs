@@ -1,6 +1,7 @@
 //! The HTTP API (axum): the public chat and search contract, health, and the OpenAPI document.
 
 pub mod chat;
+pub mod courses;
 pub mod error;
 pub mod search;
 
@@ -46,11 +47,12 @@ pub struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Auskunft", description = "Citizen-service assistant: chat and knowledge search"),
-    paths(chat::chat, search::search, search::service, health),
+    paths(chat::chat, search::search, search::service, courses::courses, courses::course, health),
     components(schemas(error::ErrorBody, HealthBody)),
     tags(
         (name = "chat", description = "The conversation"),
         (name = "knowledge", description = "The knowledge base"),
+        (name = "courses", description = "The Volkshochschule's courses"),
         (name = "operations", description = "Health")
     )
 )]
@@ -62,6 +64,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/chat", post(chat::chat))
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/services/{slug}", get(search::service))
+        .route("/api/v1/courses", get(courses::courses))
+        .route("/api/v1/courses/{id}", get(courses::course))
         .route("/healthz", get(health))
         .route("/livez", get(live))
         .route("/openapi.json", get(openapi))

@@ -139,6 +139,19 @@ impl Analyzer {
                 *dictionary.entry(word).or_default() += 1;
             }
         }
+        // The lexicon's own words belong to the language even where no document uses them ("kurs" in
+        // "Spanischkurs").
+        for word in lexicon
+            .facets
+            .values()
+            .flatten()
+            .chain(lexicon.synonyms.keys())
+        {
+            let word = fold(word);
+            if !stopwords.contains(&word) && !word.contains(' ') {
+                dictionary.entry(word).or_insert(1);
+            }
+        }
         let mut by_length: Vec<Vec<(String, u32, u32)>> = Vec::new();
         for (word, frequency) in &dictionary {
             let length = word.chars().count();

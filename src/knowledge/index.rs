@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,7 +15,8 @@ use tantivy::schema::{
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use super::analysis::{AnalyzedQuery, Analyzer};
+use super::analysis::Analyzer;
+use super::matcher::{DocTerms, Matcher};
 use super::model::{KnowledgeBase, Lexicon, ServiceText};
 use crate::lang::Lang;
 
@@ -25,15 +25,6 @@ const NAME_BOOST: f32 = 3.0;
 const SYNONYMS_BOOST: f32 = 2.5;
 const PARTS_BOOST: f32 = 1.0;
 const TEXT_BOOST: f32 = 0.6;
-
-/// How much of a question word a match in each field covers.
-const NAME_COVER: f32 = 1.0;
-const PARTS_COVER: f32 = 0.7;
-const TEXT_COVER: f32 = 0.5;
-
-/// How much a facet word ("kostet", "dauert") counts towards the confidence, relative to other words:
-/// it asks which part of an entry is wanted, not which entry.
-const FACET_IMPORTANCE: f32 = 0.25;
 
 /// A confidence from which a search in the preferred language is not compared with other languages.
 const CONFIDENT: f32 = 0.9;
@@ -88,30 +79,16 @@ struct LangFields {
     text: Field,
 }
 
-/// What the index knows of a document besides tantivy's postings: its slug and, per language, the terms
-/// of each field (for the confidence).
-struct DocInfo {
-    slug: String,
-    terms: HashMap<Lang, DocTerms>,
-}
-
-#[derive(Default)]
-struct DocTerms {
-    title: FxHashSet<String>,
-    parts: FxHashSet<String>,
-    text: FxHashSet<String>,
-    /// The whole-word terms of the name and of each synonym, one set per phrase.
-    phrases: Vec<FxHashSet<String>>,
-}
-
 /// The searchable knowledge base.
 pub struct SearchIndex {
     reader: IndexReader,
     fields: HashMap<Lang, LangFields>,
     analyzers: HashMap<Lang, Arc<Analyzer>>,
-    docs: Vec<DocInfo>,
-    /// Per language: term -> number of documents whose title or text has it.
-    document_frequency: HashMap<Lang, FxHashMap<String, u32>>,
+    /// The slug of each document, by the number stored in the index.
+    slugs: Vec<String>,
+    /// Per language: the documents' terms for the confidence (documents without texts in the language
+    /// have empty terms).
+    matchers: HashMap<Lang, Matcher>,
 }
 
 impl SearchIndex {
@@ -175,65 +152,36 @@ impl SearchIndex {
         }
 
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
-        let mut docs = Vec::with_capacity(knowledge.services.len());
-        let mut document_frequency: HashMap<Lang, FxHashMap<String, u32>> = HashMap::new();
+        let mut slugs = Vec::with_capacity(knowledge.services.len());
+        let mut doc_terms: HashMap<Lang, Vec<DocTerms>> = HashMap::new();
         for (number, service) in knowledge.services.iter().enumerate() {
             let mut document = TantivyDocument::default();
             document.add_u64(doc_field, number as u64);
-            let mut terms = HashMap::new();
             for lang in Lang::SEARCHABLE {
+                let terms = doc_terms.entry(lang).or_default();
                 let Some(text) = service.texts.get(&lang) else {
+                    terms.push(DocTerms::default());
                     continue;
                 };
                 let lang_fields = fields[&lang];
-                let analyzer = &analyzers[&lang];
                 document.add_text(lang_fields.name, &text.name);
                 for synonym in &text.synonyms {
                     document.add_text(lang_fields.synonyms, synonym);
                 }
-                let title = title_text(&text.name, &text.synonyms);
-                document.add_text(lang_fields.parts, &title);
+                document.add_text(lang_fields.parts, title_text(&text.name, &text.synonyms));
                 let body = body_text(text);
                 document.add_text(lang_fields.text, &body);
-
-                let mut doc_terms = DocTerms::default();
-                for term in analyzer.index_terms(&title) {
-                    if term.part {
-                        doc_terms.parts.insert(term.term);
-                    } else {
-                        doc_terms.title.insert(term.term);
-                    }
-                }
-                doc_terms.text = analyzer
-                    .index_terms(&body)
-                    .into_iter()
-                    .filter(|t| !t.part)
-                    .map(|t| t.term)
-                    .collect();
-                doc_terms.phrases = std::iter::once(&text.name)
-                    .chain(&text.synonyms)
-                    .map(|phrase| {
-                        analyzer
-                            .index_terms(phrase)
-                            .into_iter()
-                            .filter(|t| !t.part)
-                            .map(|t| t.term)
-                            .collect()
-                    })
-                    .filter(|terms: &FxHashSet<String>| !terms.is_empty())
-                    .collect();
-                let frequencies = document_frequency.entry(lang).or_default();
-                for term in doc_terms.title.union(&doc_terms.text) {
-                    *frequencies.entry(term.clone()).or_default() += 1;
-                }
-                terms.insert(lang, doc_terms);
+                let phrases = std::iter::once(text.name.as_str())
+                    .chain(text.synonyms.iter().map(String::as_str));
+                terms.push(DocTerms::new(&analyzers[&lang], phrases, &body));
             }
             writer.add_document(document)?;
-            docs.push(DocInfo {
-                slug: service.slug.clone(),
-                terms,
-            });
+            slugs.push(service.slug.clone());
         }
+        let matchers = doc_terms
+            .into_iter()
+            .map(|(lang, docs)| (lang, Matcher::new(docs)))
+            .collect();
         writer.commit()?;
         writer.wait_merging_threads()?;
         let reader = index
@@ -244,19 +192,19 @@ impl SearchIndex {
             reader,
             fields,
             analyzers,
-            docs,
-            document_frequency,
+            slugs,
+            matchers,
         })
     }
 
     /// The number of indexed documents.
     pub fn len(&self) -> usize {
-        self.docs.len()
+        self.slugs.len()
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.slugs.is_empty()
     }
 
     /// The analyzer of a search language.
@@ -349,11 +297,12 @@ impl SearchIndex {
             let Some(number) = column.first(address.doc_id) else {
                 continue;
             };
-            let doc = &self.docs[number as usize];
-            let confidence = self.confidence(&analyzed, doc, lang);
-            let phrase = phrase_match(&analyzed, doc, lang);
+            let doc = number as usize;
+            let matcher = &self.matchers[&lang];
+            let confidence = matcher.confidence(&analyzed, doc);
+            let phrase = matcher.phrase_match(&analyzed, doc);
             hits.push(SearchHit {
-                slug: doc.slug.clone(),
+                slug: self.slugs[doc].clone(),
                 score: score * (0.5 + confidence) * (0.5 + phrase),
                 confidence,
             });
@@ -371,74 +320,15 @@ impl SearchIndex {
         })
     }
 
-    /// How much of the question a document covers: each meaningful word counts with its rarity (idf),
-    /// matched by its best term in the document's title (fully), title compound parts or text (partly).
-    fn confidence(&self, query: &AnalyzedQuery, doc: &DocInfo, lang: Lang) -> f32 {
-        let explained = self.explain_words(query, doc, lang);
-        let total: f32 = explained.iter().map(|(importance, _)| importance).sum();
-        let covered: f32 = explained
-            .iter()
-            .map(|(importance, cover)| importance * cover)
-            .sum();
-        if total == 0.0 { 0.0 } else { covered / total }
-    }
-
-    /// Per meaningful word of the question: its importance (idf) and how much of it the document covers.
-    fn explain_words(&self, query: &AnalyzedQuery, doc: &DocInfo, lang: Lang) -> Vec<(f32, f32)> {
-        let Some(terms) = doc.terms.get(&lang) else {
-            return vec![(1.0, 0.0); query.words.len()];
-        };
-        let frequencies = &self.document_frequency[&lang];
-        let documents = self.docs.len() as f32;
-        let idf = |df: u32| (1.0 + documents / (df as f32 + 0.5)).ln();
-        query
-            .words
-            .iter()
-            .map(|word| {
-                // A word the knowledge base does not use, or only in a corrected spelling, is a guess:
-                // it counts as much as the rarest word, so covering it has to be earned.
-                let rarest = if word.corrected {
-                    0
-                } else {
-                    word.terms
-                        .iter()
-                        .filter_map(|(term, _)| frequencies.get(term))
-                        .min()
-                        .copied()
-                        .unwrap_or(0)
-                };
-                let mut cover: f32 = 0.0;
-                for (term, weight) in &word.terms {
-                    let field_cover = if terms.title.contains(term) {
-                        NAME_COVER
-                    } else if terms.parts.contains(term) {
-                        PARTS_COVER
-                    } else if terms.text.contains(term) {
-                        TEXT_COVER
-                    } else {
-                        0.0
-                    };
-                    cover = cover.max(field_cover * weight);
-                }
-                let importance = idf(rarest)
-                    * if word.facet.is_some() {
-                        FACET_IMPORTANCE
-                    } else {
-                        1.0
-                    };
-                (importance, cover)
-            })
-            .collect()
-    }
-
     /// For editors: per meaningful word of the question, its importance and how much of it the service
     /// covers (1 title, 0.7 title compound part, 0.5 text, times the term's weight).
     pub fn explain(&self, question: &str, slug: &str, lang: Lang) -> Vec<(String, f32, f32)> {
-        let analyzed = self.analyzers[&lang.search_lang()].analyze_query(question);
-        let Some(doc) = self.docs.iter().find(|d| d.slug == slug) else {
+        let lang = lang.search_lang();
+        let analyzed = self.analyzers[&lang].analyze_query(question);
+        let Some(doc) = self.slugs.iter().position(|s| s == slug) else {
             return Vec::new();
         };
-        let explained = self.explain_words(&analyzed, doc, lang.search_lang());
+        let explained = self.matchers[&lang].explain(&analyzed, doc);
         analyzed
             .words
             .iter()
@@ -446,38 +336,6 @@ impl SearchIndex {
             .map(|(word, (importance, cover))| (word.surface.clone(), importance, cover))
             .collect()
     }
-}
-
-/// How closely the question matches one of the document's title phrases (its name or a synonym), from 0
-/// to 1: the phrase's terms found among the question's words, against the phrase's length plus the
-/// question's words left over (facet words such as "kostet" are not counted as left over). "Auto anmelden" matches the synonym "Auto anmelden" fully and
-/// "gebrauchtes Auto anmelden" by two thirds.
-fn phrase_match(query: &AnalyzedQuery, doc: &DocInfo, lang: Lang) -> f32 {
-    let Some(terms) = doc.terms.get(&lang) else {
-        return 0.0;
-    };
-    let mut best: f32 = 0.0;
-    for phrase in &terms.phrases {
-        let matched = phrase
-            .iter()
-            .filter(|term| {
-                query
-                    .words
-                    .iter()
-                    .any(|word| word.terms.iter().any(|(t, _)| t == *term))
-            })
-            .count();
-        let unmatched_words = query
-            .words
-            .iter()
-            .filter(|word| {
-                word.facet.is_none() && !word.terms.iter().any(|(t, _)| phrase.contains(t))
-            })
-            .count();
-        let score = matched as f32 / (phrase.len() + unmatched_words) as f32;
-        best = best.max(score);
-    }
-    best
 }
 
 /// The text of a service that feeds the dictionary (every field a citizen's word may come from).

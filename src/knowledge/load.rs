@@ -110,7 +110,16 @@ pub fn load_dir(dir: &Path) -> Result<KnowledgeBase, LoadError> {
         loader.translation(&file, &slug, &lang);
     }
     loader.cross_check();
-    loader.finish()
+    let courses = match super::courses::load_courses(&dir.join("courses")) {
+        Ok(courses) => courses,
+        Err(mut problems) => {
+            loader.problems.append(&mut problems);
+            Vec::new()
+        }
+    };
+    let mut knowledge = loader.finish()?;
+    knowledge.courses = courses;
+    Ok(knowledge)
 }
 
 fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {

@@ -3,12 +3,17 @@
 
 pub mod analysis;
 pub mod card;
+pub mod courses;
 pub mod index;
 pub mod load;
+pub mod matcher;
 pub mod model;
 
 use std::path::Path;
 use std::sync::Arc;
+
+use crate::lang::Lang;
+pub use courses::{Course, CourseCatalog, CourseQuery};
 
 pub use index::{IndexError, SearchHit, SearchIndex, SearchResults};
 pub use load::{LoadError, Problem, load_dir};
@@ -20,6 +25,8 @@ pub struct Knowledge {
     pub base: Arc<KnowledgeBase>,
     /// The index over them.
     pub index: SearchIndex,
+    /// The Volkshochschule's courses, searchable.
+    pub courses: CourseCatalog,
 }
 
 /// Knowledge could not be made ready.
@@ -38,6 +45,12 @@ impl Knowledge {
     pub fn open(dir: &Path, index_dir: Option<&Path>) -> Result<Knowledge, KnowledgeError> {
         let base = Arc::new(load_dir(dir)?);
         let index = SearchIndex::build(&base, index_dir)?;
-        Ok(Knowledge { base, index })
+        let german = base.lexicons.get(&Lang::De).cloned().unwrap_or_default();
+        let courses = CourseCatalog::new(base.courses.clone(), &german);
+        Ok(Knowledge {
+            base,
+            index,
+            courses,
+        })
     }
 }

@@ -17,6 +17,8 @@ pub struct KnowledgeBase {
     pub offices: Vec<Office>,
     /// Stop words and synonyms per search language.
     pub lexicons: HashMap<Lang, Lexicon>,
+    /// The Volkshochschule's courses.
+    pub courses: Vec<super::courses::Course>,
     service_index: HashMap<String, usize>,
     office_index: HashMap<String, usize>,
 }
@@ -44,6 +46,7 @@ impl KnowledgeBase {
             services,
             offices,
             lexicons,
+            courses: Vec::new(),
             service_index,
             office_index,
         }
