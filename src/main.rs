@@ -211,6 +211,20 @@ async fn ask(
             terms.join(", ")
         );
     }
+    let (offices, _) = knowledge.offices.find(question, 0.3);
+    if !offices.is_empty() {
+        let named: Vec<String> = offices
+            .iter()
+            .take(3)
+            .map(|hit| {
+                format!(
+                    "{} {:.2}",
+                    knowledge.base.offices[hit.index].id, hit.confidence
+                )
+            })
+            .collect();
+        println!("\noffices named: {}", named.join(", "));
+    }
     println!(
         "\ntop hits ({} texts, {} meaningful words):",
         results.lang, results.meaningful_words

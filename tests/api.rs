@@ -393,3 +393,39 @@ async fn concurrent_turns_in_one_session_are_all_answered_and_all_stored() {
     pool.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn offices_are_listed_with_addresses_and_known_hours() {
+    let app = spawn_app().await;
+    let (status, body) = app.get("/api/v1/offices").await;
+    assert_eq!(status, 200, "{body}");
+    let offices = body["offices"].as_array().unwrap();
+    assert!(offices.len() >= 12);
+    let mitte = offices
+        .iter()
+        .find(|o| o["id"] == "buergerbuero-mitte")
+        .expect("Bürgerbüro Mitte");
+    assert_eq!(mitte["address"], "Otto-Schill-Straße 2, Leipzig");
+    assert_eq!(
+        mitte["open_now"],
+        Value::Null,
+        "its hours are not among the checked facts"
+    );
+    let hotline = offices
+        .iter()
+        .find(|o| o["id"] == "buergertelefon-115")
+        .unwrap();
+    assert!(hotline["open_now"].is_boolean());
+    assert!(hotline["open_state"].as_str().unwrap().starts_with("Jetzt"));
+
+    let (_, citizens_offices) = app.get("/api/v1/offices?kind=buergerbuero&lang=en").await;
+    let list = citizens_offices["offices"].as_array().unwrap();
+    assert_eq!(list.len(), 9);
+    assert!(
+        list.iter()
+            .all(|o| o["name"].as_str().unwrap().starts_with("Citizens' Office"))
+    );
+    let (status, _) = app.get("/api/v1/offices?kind=raumstation").await;
+    assert_eq!(status, 422);
+    app.stop().await;
+}

@@ -11,8 +11,12 @@ fn courses(body: &Value) -> &Vec<Value> {
 
 #[tokio::test]
 async fn the_sample_catalogue_is_loaded_and_marked_as_sample_data() {
-    let export = std::fs::read_to_string(common::knowledge_dir().join("courses/vhs-kurse.xml")).unwrap();
-    assert!(export.contains("BEISPIELDATEN"), "the sample export must say it is sample data");
+    let export =
+        std::fs::read_to_string(common::knowledge_dir().join("courses/vhs-kurse.xml")).unwrap();
+    assert!(
+        export.contains("BEISPIELDATEN"),
+        "the sample export must say it is sample data"
+    );
     let app = spawn_app().await;
     let (status, body) = app.get("/api/v1/courses?limit=100").await;
     assert_eq!(status, 200, "{body}");
@@ -26,7 +30,10 @@ async fn courses_are_found_by_topic_and_filtered_by_level_day_time_place_and_sea
     let (_, spanish) = app.get("/api/v1/courses?q=Spanisch").await;
     assert!(!courses(&spanish).is_empty());
     for course in courses(&spanish) {
-        assert!(course["title"].as_str().unwrap().contains("Spanisch"), "{course}");
+        assert!(
+            course["title"].as_str().unwrap().contains("Spanisch"),
+            "{course}"
+        );
     }
 
     let (_, a1) = app.get("/api/v1/courses?q=Spanischkurs&level=A1").await;
@@ -35,10 +42,19 @@ async fn courses_are_found_by_topic_and_filtered_by_level_day_time_place_and_sea
 
     let (_, saturday) = app.get("/api/v1/courses?weekday=sa&limit=100").await;
     assert!(!courses(&saturday).is_empty());
-    assert!(courses(&saturday).iter().all(|c| c["weekdays"].as_array().unwrap().contains(&Value::from("Sat"))));
+    assert!(courses(&saturday).iter().all(|c| {
+        c["weekdays"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("Sat"))
+    }));
 
     let (_, evening) = app.get("/api/v1/courses?time=evening&limit=100").await;
-    assert!(courses(&evening).iter().all(|c| c["time_from"].as_str().unwrap() >= "17:00"));
+    assert!(
+        courses(&evening)
+            .iter()
+            .all(|c| c["time_from"].as_str().unwrap() >= "17:00")
+    );
 
     let (_, online) = app.get("/api/v1/courses?place=online&limit=100").await;
     assert!(!courses(&online).is_empty());
@@ -46,8 +62,15 @@ async fn courses_are_found_by_topic_and_filtered_by_level_day_time_place_and_sea
 
     let (_, all) = app.get("/api/v1/courses?limit=100").await;
     let (_, available) = app.get("/api/v1/courses?available=true&limit=100").await;
-    assert!(courses(&all).iter().any(|c| c["status"] == "full"), "the sample has full courses");
-    assert!(courses(&available).iter().all(|c| c["free_seats"].as_u64().unwrap() > 0));
+    assert!(
+        courses(&all).iter().any(|c| c["status"] == "full"),
+        "the sample has full courses"
+    );
+    assert!(
+        courses(&available)
+            .iter()
+            .all(|c| c["free_seats"].as_u64().unwrap() > 0)
+    );
 
     let (_, pottery) = app.get("/api/v1/courses?q=T%C3%B6pfern").await;
     assert!(!courses(&pottery).is_empty());
@@ -67,7 +90,10 @@ async fn a_course_is_found_by_number_and_bad_parameters_get_4xx() {
     assert!(course["fee_cents"].as_i64().unwrap() >= 0);
 
     let (status, body) = app.get("/api/v1/courses/00X00000").await;
-    assert_eq!((status, body["code"].as_str()), (404, Some("course_not_found")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("course_not_found"))
+    );
     for (query, status) in [
         ("/api/v1/courses?weekday=funday", 422),
         ("/api/v1/courses?time=midnight", 422),

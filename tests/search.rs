@@ -151,3 +151,61 @@ async fn questions_outside_the_city_services_are_not_answered() {
         answered.join("\n")
     );
 }
+
+async fn reply(engine: &Engine, question: &str) -> auskunft_channel::Reply {
+    let inbound = Inbound {
+        channel: Channel::Web,
+        conversation: None,
+        content: InboundContent::Text(question.to_string()),
+        lang_hint: None,
+    };
+    engine.handle(inbound).await.expect("engine answers")
+}
+
+#[tokio::test]
+async fn where_and_when_questions_about_one_office_get_that_offices_card() {
+    use chrono::TimeZone;
+    let knowledge = knowledge();
+    // Saturday 28 November 2026, 11:00 in Leipzig.
+    let saturday = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+        .unwrap();
+    let engine = engine(&knowledge).with_clock(Arc::new(move || saturday));
+
+    let grunau = reply(&engine, "Adresse Bürgerbüro Grünau").await;
+    let card = grunau.messages[0].card.as_ref().expect("an office card");
+    assert!(card.title.contains("Grünau"), "{}", card.title);
+    assert!(
+        card.passage.contains("Kiewer Straße 1-3"),
+        "{}",
+        card.passage
+    );
+    assert_eq!(grunau.service.unwrap().slug, "buergerbueros");
+
+    let hotline = reply(&engine, "Ist das Bürgertelefon jetzt erreichbar?").await;
+    let text = &hotline.messages[0].text;
+    assert!(
+        text.contains("Jetzt geschlossen; öffnet Montag 08:00 Uhr"),
+        "{text}"
+    );
+
+    let registry = reply(&engine, "Where is the register office?").await;
+    assert_eq!(registry.lang, "en");
+    assert!(
+        registry.messages[0].text.contains("Burgplatz 1"),
+        "{}",
+        registry.messages[0].text
+    );
+
+    // A question about all offices of a kind is answered by the service that lists them.
+    let all = reply(&engine, "Bürgerbüro Öffnungszeiten").await;
+    assert_eq!(all.service.unwrap().slug, "buergerbueros");
+    assert!(
+        all.messages[0]
+            .card
+            .as_ref()
+            .unwrap()
+            .title
+            .contains("Standorte")
+    );
+}

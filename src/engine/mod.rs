@@ -11,11 +11,12 @@ use auskunft_channel::{
     BoxFuture, Button, Channel, Conversation, ConversationError, Inbound, InboundContent,
     IntentMatch, Message, Reply, ServiceRef,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::knowledge::card::{answer_card, card_text, detail_text};
-use crate::knowledge::{IndexError, Knowledge, KnowledgeBase, SearchResults, Service};
+use crate::knowledge::offices::{OfficeHit, office_card};
+use crate::knowledge::{IndexError, Knowledge, KnowledgeBase, Office, SearchResults, Service};
 use crate::lang::Lang;
 use crate::store::{SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord};
 use texts::texts;
@@ -34,6 +35,9 @@ const SAVE_ATTEMPTS: usize = 10;
 /// The service describing the 115 line, offered with every fallback.
 const HOTLINE_SERVICE: &str = "behoerdennummer-115";
 
+/// The confidence from which a question is taken to name an office ("Bürgerbüro Grünau").
+const OFFICE_CONFIDENCE: f32 = 0.75;
+
 /// How many "did you mean" candidates are offered.
 const SUGGESTIONS: usize = 3;
 
@@ -48,6 +52,11 @@ pub trait Retriever: Send + Sync {
     ) -> Result<SearchResults, IndexError>;
     /// The entries, to build cards from.
     fn knowledge(&self) -> &KnowledgeBase;
+    /// Offices the question names, best first (positions in `knowledge().offices`), and the language
+    /// the question was understood in.
+    fn find_offices(&self, _question: &str) -> (Vec<OfficeHit>, Lang) {
+        (Vec::new(), Lang::De)
+    }
 }
 
 impl Retriever for Knowledge {
@@ -62,6 +71,10 @@ impl Retriever for Knowledge {
 
     fn knowledge(&self) -> &KnowledgeBase {
         &self.base
+    }
+
+    fn find_offices(&self, question: &str) -> (Vec<OfficeHit>, Lang) {
+        self.offices.find(question, OFFICE_CONFIDENCE)
     }
 }
 
@@ -155,12 +168,32 @@ pub fn decide(results: &SearchResults, settings: &EngineSettings) -> Decision {
     }
 }
 
+/// The office a question names, if one stands out: it answers clearly better than the best service, or
+/// as well and the question names it ("Standesamt", "Bürgerbüro Grünau").
+pub fn office_decision(offices: &[OfficeHit], results: &SearchResults) -> Option<usize> {
+    let best = offices.first()?;
+    if offices
+        .get(1)
+        .is_some_and(|second| second.confidence > best.confidence - 0.1)
+    {
+        return None;
+    }
+    let best_service = results.hits.first().map_or(0.0, |hit| hit.confidence);
+    let clearly_better = best.confidence > best_service + 0.05;
+    let named = best.confidence >= best_service - 0.05 && best.phrase >= 0.6;
+    (clearly_better || named).then_some(best.index)
+}
+
 /// The conversation core.
 pub struct Engine {
     retriever: Arc<dyn Retriever>,
     store: Arc<dyn SessionStore>,
     settings: EngineSettings,
+    clock: Clock,
 }
+
+/// Where the engine reads the time (replaceable in tests).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// The outcome of one turn before it is saved.
 struct Outcome {
@@ -183,7 +216,14 @@ impl Engine {
             retriever,
             store,
             settings,
+            clock: Arc::new(Utc::now),
         }
+    }
+
+    /// The same engine reading the time from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Engine {
+        self.clock = clock;
+        self
     }
 
     /// The settings in force.
@@ -213,7 +253,7 @@ impl Engine {
             };
             let session_lang = stored.as_ref().and_then(|r| Lang::negotiate(&r.lang));
             let outcome = self.respond(&inbound.content, state, hint, session_lang)?;
-            let now = Utc::now();
+            let now = (self.clock)();
             let record = SessionRecord {
                 key: key.clone(),
                 lang: outcome.lang.tag().to_string(),
@@ -321,6 +361,15 @@ impl Engine {
                     .retriever
                     .search(text.trim(), lang, SUGGESTIONS + 2)
                     .map_err(|e| internal("search", &e))?;
+                let (offices, office_lang) = self.retriever.find_offices(text.trim());
+                if let Some(office) =
+                    office_decision(&offices, &results).and_then(|i| knowledge.offices.get(i))
+                {
+                    if !state.lang_fixed {
+                        lang = office_lang;
+                    }
+                    return Ok(self.office(office, lang, state));
+                }
                 let decision = decide(&results, &self.settings);
                 if !state.lang_fixed
                     && decision != Decision::Fallback
@@ -343,6 +392,9 @@ impl Engine {
             InboundContent::Action(action) => {
                 let (verb, argument) = action.split_once(':').unwrap_or((action.as_str(), ""));
                 let service = knowledge.service(argument);
+                if let ("office", Some(office)) = (verb, knowledge.office(argument)) {
+                    return Ok(self.office(office, lang, state));
+                }
                 Ok(match (verb, service) {
                     ("service", Some(service)) => self.answer(service, lang, state, 1.0),
                     ("details", Some(service)) => {
@@ -431,6 +483,23 @@ impl Engine {
                 buttons,
             }],
         }
+    }
+
+    fn office(&self, office: &Office, lang: Lang, state: DialogueState) -> Outcome {
+        let knowledge = self.retriever.knowledge();
+        let card = office_card(office, (self.clock)(), lang);
+        let service = office
+            .service
+            .as_deref()
+            .and_then(|slug| knowledge.service(slug));
+        let mut outcome = self.plain(lang, state, intent::SERVICE_INFO, "");
+        outcome.service = service.map(|service| service_ref(service, lang));
+        outcome.messages = vec![Message {
+            text: card_text(&card, lang),
+            card: Some(card),
+            buttons: Vec::new(),
+        }];
+        outcome
     }
 
     fn suggest(

@@ -3,6 +3,7 @@
 pub mod chat;
 pub mod courses;
 pub mod error;
+pub mod offices;
 pub mod search;
 
 use std::sync::Arc;
@@ -47,7 +48,7 @@ pub struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Auskunft", description = "Citizen-service assistant: chat and knowledge search"),
-    paths(chat::chat, search::search, search::service, courses::courses, courses::course, health),
+    paths(chat::chat, search::search, search::service, offices::offices, courses::courses, courses::course, health),
     components(schemas(error::ErrorBody, HealthBody)),
     tags(
         (name = "chat", description = "The conversation"),
@@ -64,6 +65,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/chat", post(chat::chat))
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/services/{slug}", get(search::service))
+        .route("/api/v1/offices", get(offices::offices))
         .route("/api/v1/courses", get(courses::courses))
         .route("/api/v1/courses/{id}", get(courses::course))
         .route("/healthz", get(health))

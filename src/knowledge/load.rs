@@ -335,6 +335,8 @@ struct OfficeFile {
     id: Spanned<String>,
     kind: Spanned<String>,
     name: String,
+    #[serde(default)]
+    synonyms: Vec<String>,
     street: Option<String>,
     postcode: Option<Spanned<String>>,
     city: String,
@@ -348,6 +350,7 @@ struct OfficeFile {
     transit: Option<String>,
     accessibility: Option<String>,
     counters: Option<Spanned<u32>>,
+    service: Option<Spanned<String>>,
     source_url: Spanned<String>,
     as_of: Spanned<toml::value::Datetime>,
     en: Option<OfficeTranslationFile>,
@@ -357,6 +360,8 @@ struct OfficeFile {
 #[serde(deny_unknown_fields)]
 struct OfficeTranslationFile {
     name: Option<String>,
+    #[serde(default)]
+    synonyms: Vec<String>,
     transit: Option<String>,
     accessibility: Option<String>,
     opening_hours_note: Option<String>,
@@ -444,11 +449,21 @@ impl Loader {
                 format!("postcode '{}' must be five digits", postcode.get_ref()),
             ));
         }
-        if let Some(hours) = &file.opening_hours
-            && hours.get_ref().trim().is_empty()
-        {
-            self.problems
-                .push(source.problem(hours.span(), "opening_hours is empty: leave the key out"));
+        if let Some(hours) = &file.opening_hours {
+            if hours.get_ref().trim().is_empty() {
+                self.problems.push(
+                    source.problem(hours.span(), "opening_hours is empty: leave the key out"),
+                );
+            } else if let Err(error) = super::offices::parse_hours(hours.get_ref()) {
+                self.problems.push(source.problem(
+                    hours.span(),
+                    format!(
+                        "opening_hours '{}' is not OpenStreetMap syntax: {}",
+                        hours.get_ref(),
+                        error.lines().next().unwrap_or_default()
+                    ),
+                ));
+            }
         }
         for url in [&file.url, &file.appointments_url].into_iter().flatten() {
             check_url(&source, url, &mut self.problems);
@@ -469,6 +484,15 @@ impl Loader {
                 .push(source.problem(counters.span(), "counters must be at least 1"));
         }
         let as_of = parse_date(&source, &file.as_of, &mut self.problems);
+        if let Some(service) = &file.service {
+            self.references.push((
+                file.id.get_ref().clone(),
+                "service",
+                service.get_ref().clone(),
+                path.to_path_buf(),
+                source.line(service.span()),
+            ));
+        }
         if self.problems.len() > problems_before {
             return;
         }
@@ -485,6 +509,10 @@ impl Loader {
             if let Some(value) = value {
                 map.insert(Lang::De, value);
             }
+        }
+        let mut synonyms = file.synonyms;
+        if let Some(en) = &file.en {
+            synonyms.extend(en.synonyms.iter().cloned());
         }
         if let Some(en) = file.en {
             let english = [
@@ -503,6 +531,7 @@ impl Loader {
             id: file.id.into_inner(),
             kind: file.kind.into_inner(),
             names,
+            synonyms,
             street: file.street.unwrap_or_default(),
             postcode: file.postcode.map(Spanned::into_inner),
             city: file.city,
@@ -516,6 +545,7 @@ impl Loader {
             transit,
             accessibility,
             counters: file.counters.map(Spanned::into_inner),
+            service: file.service.as_ref().map(|s| s.get_ref().clone()),
             source_url: file.source_url.into_inner(),
             as_of: as_of.unwrap_or_default(),
         });
@@ -811,6 +841,14 @@ impl Loader {
         let office_ids: BTreeSet<&str> = self.offices.iter().map(|o| o.id.as_str()).collect();
         let office_kinds: BTreeSet<&str> = self.offices.iter().map(|o| o.kind.as_str()).collect();
         for (slug, field, value, file, line) in &self.references {
+            if *field == "offices" && value == "other" {
+                self.problems.push(Problem {
+                    file: file.clone(),
+                    line: *line,
+                    message: format!("{slug}: 'other' is not a responsible office: name an office id, or leave it out"),
+                });
+                continue;
+            }
             let known = match *field {
                 "offices" => {
                     office_ids.contains(value.as_str()) || office_kinds.contains(value.as_str())
@@ -824,6 +862,7 @@ impl Loader {
                 "offices" => format!(
                     "{slug}: office '{value}' is neither an office id nor the kind of any office in offices/"
                 ),
+                "service" => format!("{slug}: service '{value}' does not exist in services/"),
                 _ => format!("{slug}: related service '{value}' does not exist in services/"),
             };
             self.problems.push(Problem {

@@ -8,12 +8,14 @@ pub mod index;
 pub mod load;
 pub mod matcher;
 pub mod model;
+pub mod offices;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::lang::Lang;
 pub use courses::{Course, CourseCatalog, CourseQuery};
+pub use offices::OfficeDirectory;
 
 pub use index::{IndexError, SearchHit, SearchIndex, SearchResults};
 pub use load::{LoadError, Problem, load_dir};
@@ -27,6 +29,8 @@ pub struct Knowledge {
     pub index: SearchIndex,
     /// The Volkshochschule's courses, searchable.
     pub courses: CourseCatalog,
+    /// The offices, findable by name, district and kind.
+    pub offices: OfficeDirectory,
 }
 
 /// Knowledge could not be made ready.
@@ -47,10 +51,12 @@ impl Knowledge {
         let index = SearchIndex::build(&base, index_dir)?;
         let german = base.lexicons.get(&Lang::De).cloned().unwrap_or_default();
         let courses = CourseCatalog::new(base.courses.clone(), &german);
+        let offices = OfficeDirectory::new(&base.offices, &base.lexicons);
         Ok(Knowledge {
             base,
             index,
             courses,
+            offices,
         })
     }
 }

@@ -221,6 +221,8 @@ pub struct Office {
     pub kind: String,
     /// Names per language (German always).
     pub names: BTreeMap<Lang, String>,
+    /// Other names citizens use for it ("Bürgertelefon", "Zulassungsstelle"), in any language.
+    pub synonyms: Vec<String>,
     /// Street and number.
     pub street: String,
     /// Postal code, where checked.
@@ -247,6 +249,8 @@ pub struct Office {
     pub accessibility: BTreeMap<Lang, String>,
     /// Counters serving appointments at once.
     pub counters: Option<u32>,
+    /// The service that describes this office (or its kind), e.g. `buergerbueros`.
+    pub service: Option<String>,
     /// The official page the facts were checked against.
     pub source_url: String,
     /// When the facts were checked.
