@@ -5,6 +5,7 @@ pub mod config;
 pub mod engine;
 pub mod eval;
 pub mod http;
+pub mod import;
 pub mod knowledge;
 pub mod lang;
 pub mod startup;

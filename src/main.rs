@@ -36,6 +36,10 @@ enum Command {
         /// The knowledge directory (default: knowledge.dir from the settings).
         #[arg(long)]
         knowledge: Option<PathBuf>,
+        /// A service catalogue (TSV with slug, name_de, name_en, area, leika) every slug of which must
+        /// have an entry with the catalogue's name and LeiKa key.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
     },
     /// Ask one question and print the answer and the top search hits (for knowledge editors).
     Ask {
@@ -44,6 +48,12 @@ enum Command {
         /// The language to answer in (de, en, de-leicht, uk, ar).
         #[arg(long)]
         lang: Option<String>,
+    },
+    /// Import service descriptions (XZuFi XML, PVOG JSON) or the open-data office directory (Turtle)
+    /// into knowledge files; run `auskunft check` afterwards.
+    Import {
+        #[command(subcommand)]
+        format: ImportFormat,
     },
     /// Score a question file (format of shared/eval/dev-questions.tsv); exits 1 under the thresholds.
     Eval {
@@ -62,6 +72,55 @@ enum Command {
         #[arg(long)]
         skip_unwritten: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportFormat {
+    /// XZuFi 2.2 XML service descriptions (leistung elements with FIM text modules).
+    Xzufi(ServiceImport),
+    /// PVOG JSON service descriptions (one or a list).
+    Pvog(ServiceImport),
+    /// The city's open-data office directory in RDF/Turtle (org:Site, org:OrganizationalUnit).
+    Offices {
+        /// The Turtle file.
+        file: PathBuf,
+        /// Where to write the office files.
+        #[arg(long, default_value = "knowledge/offices")]
+        out: PathBuf,
+        /// Also import organisational units (they have no address in the directory).
+        #[arg(long)]
+        units: bool,
+        /// The office kind to give the imported offices.
+        #[arg(long, default_value = "other")]
+        kind: String,
+        /// The page the records come from.
+        #[arg(long, default_value = "https://opendata.leipzig.de/")]
+        source_url: String,
+        /// The date the directory's content dates from.
+        #[arg(long, default_value = "2018-09-01")]
+        as_of: chrono::NaiveDate,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServiceImport {
+    /// The file to import.
+    file: PathBuf,
+    /// Where to write the service files.
+    #[arg(long, default_value = "knowledge/services")]
+    out: PathBuf,
+    /// The catalogue area of the imported services.
+    #[arg(long, default_value = "Importiert")]
+    area: String,
+    /// The official page, for descriptions that name none.
+    #[arg(long)]
+    source_url: Option<String>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
 }
 
 fn main() -> ExitCode {
@@ -87,10 +146,11 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(&settings).await,
-            Command::Check { knowledge } => {
-                check(knowledge.unwrap_or(settings.knowledge.dir.clone()))
+            Command::Check { knowledge, catalog } => {
+                check(knowledge.unwrap_or(settings.knowledge.dir.clone()), catalog)
             }
             Command::Ask { question, lang } => ask(&settings, &question, lang).await,
+            Command::Import { format } => import(format),
             Command::Eval {
                 file,
                 min_top1,
@@ -125,9 +185,21 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(dir: PathBuf) -> anyhow::Result<ExitCode> {
-    match load_dir(&dir) {
-        Ok(knowledge) => {
+fn check(dir: PathBuf, catalog: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let (knowledge, mut problems) = match load_dir(&dir) {
+        Ok(knowledge) => (Some(knowledge), Vec::new()),
+        Err(LoadError::Invalid(problems)) => (None, problems),
+        Err(error) => return Err(error.into()),
+    };
+    if let (Some(catalog), Some(knowledge)) = (&catalog, &knowledge) {
+        let content = std::fs::read_to_string(catalog)
+            .with_context(|| format!("failed to read {}", catalog.display()))?;
+        problems.extend(auskunft::knowledge::load::check_catalog(
+            &content, catalog, knowledge,
+        ));
+    }
+    match knowledge {
+        Some(knowledge) if problems.is_empty() => {
             let translations: usize = knowledge.services.iter().map(|s| s.texts.len() - 1).sum();
             println!(
                 "{}: {} services ({} translations), {} offices, {} courses: no problems",
@@ -139,14 +211,13 @@ fn check(dir: PathBuf) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(LoadError::Invalid(problems)) => {
+        _ => {
             for problem in &problems {
                 println!("{problem}");
             }
             println!("{} problem(s)", problems.len());
             Ok(ExitCode::FAILURE)
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -245,6 +316,64 @@ async fn ask(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn import(format: ImportFormat) -> anyhow::Result<ExitCode> {
+    let today = chrono::Utc::now().date_naive();
+    let read = |file: &PathBuf| {
+        std::fs::read_to_string(file).with_context(|| format!("failed to read {}", file.display()))
+    };
+    let written = match format {
+        ImportFormat::Xzufi(args) => {
+            let services = auskunft::import::xzufi::parse(&read(&args.file)?)?;
+            auskunft::import::write_services(&services, &service_options(args, today))?
+        }
+        ImportFormat::Pvog(args) => {
+            let services = auskunft::import::pvog::parse(&read(&args.file)?)?;
+            auskunft::import::write_services(&services, &service_options(args, today))?
+        }
+        ImportFormat::Offices {
+            file,
+            out,
+            units,
+            kind,
+            source_url,
+            as_of,
+            force,
+        } => {
+            let offices =
+                auskunft::import::offices::parse(&read(&file)?, units, &kind, &source_url, as_of)?;
+            let options = auskunft::import::ImportOptions {
+                out,
+                force,
+                area: String::new(),
+                source_url: None,
+                as_of,
+            };
+            auskunft::import::offices::write(&offices, &options)?
+        }
+    };
+    for path in &written {
+        println!("wrote {}", path.display());
+    }
+    println!(
+        "{} file(s) written; run `auskunft check` to validate them",
+        written.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn service_options(
+    args: ServiceImport,
+    today: chrono::NaiveDate,
+) -> auskunft::import::ImportOptions {
+    auskunft::import::ImportOptions {
+        out: args.out,
+        force: args.force,
+        area: args.area,
+        source_url: args.source_url,
+        as_of: today,
+    }
 }
 
 async fn evaluate(

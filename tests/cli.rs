@@ -214,3 +214,56 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
     }
     assert!(Path::new(&data.path().join("a.db")).exists());
 }
+
+#[test]
+fn import_writes_knowledge_files_and_refuses_to_overwrite_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("services");
+    let run = |extra: &[&str]| {
+        let mut command = auskunft();
+        command
+            .args([
+                "import",
+                "pvog",
+                "tests/fixtures/pvog-leistungen.json",
+                "--out",
+            ])
+            .arg(&out)
+            .args(extra);
+        command.output().unwrap()
+    };
+    let output = run(&[]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("fischereischein-beantragen.toml"),
+        "{stdout}"
+    );
+    let again = run(&[]);
+    assert!(!again.status.success());
+    assert!(text(&again).1.contains("--force"), "{:?}", text(&again));
+    assert!(run(&["--force"]).status.success());
+}
+
+#[test]
+fn check_compares_the_knowledge_with_a_service_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("services.tsv");
+    std::fs::write(
+        &catalog,
+        "slug\tname_de\tname_en\tarea\tleika\nreisepass-beantragen\tReisepass beantragen\tApply for a passport\tAusweise\t99085001012000\ngibt-es-nicht\tGibt es nicht\tNone\tX\t\n",
+    )
+    .unwrap();
+    let output = auskunft()
+        .args(["check", "--catalog"])
+        .arg(&catalog)
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(":3: catalogue service 'gibt-es-nicht' has no knowledge entry"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("reisepass"), "{stdout}");
+}

@@ -904,6 +904,46 @@ impl Loader {
     }
 }
 
+/// Checks a service catalogue (TSV: slug, name_de, name_en, area, leika, ...; a header line first) against
+/// the knowledge base: every slug has an entry, with the catalogue's German name and LeiKa key.
+pub fn check_catalog(content: &str, file: &Path, knowledge: &KnowledgeBase) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, line) in content.lines().enumerate().skip(1) {
+        let columns: Vec<&str> = line.split('\t').collect();
+        let Some(slug) = columns.first().map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let problem = |message: String| Problem {
+            file: file.to_path_buf(),
+            line: index + 1,
+            message,
+        };
+        let Some(service) = knowledge.service(slug) else {
+            problems.push(problem(format!(
+                "catalogue service '{slug}' has no knowledge entry (services/{slug}.toml)"
+            )));
+            continue;
+        };
+        if let Some(name) = columns.get(1).map(|s| s.trim()).filter(|s| !s.is_empty())
+            && service.german().name != name
+        {
+            problems.push(problem(format!(
+                "{slug}: the entry is named '{}', the catalogue says '{name}'",
+                service.german().name
+            )));
+        }
+        let leika = columns.get(4).map(|s| s.trim()).filter(|s| !s.is_empty());
+        if service.leika.as_deref() != leika {
+            problems.push(problem(format!(
+                "{slug}: LeiKa key {} in the entry, {} in the catalogue",
+                service.leika.as_deref().unwrap_or("none"),
+                leika.unwrap_or("none")
+            )));
+        }
+    }
+    problems
+}
+
 fn parse_date(
     source: &Source,
     value: &Spanned<toml::value::Datetime>,
