@@ -28,6 +28,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// The knowledge base.
     pub knowledge: KnowledgeSettings,
+    /// Intents, forms and entities.
+    pub intents: IntentsSettings,
     /// The chat engine.
     pub chat: ChatSettings,
     /// Logging.
@@ -66,6 +68,22 @@ pub struct KnowledgeSettings {
     pub dir: PathBuf,
     /// Where to keep the search index; in memory when not set.
     pub index_dir: Option<PathBuf>,
+}
+
+/// Intents, forms and entities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntentsSettings {
+    /// The directory with the intents of each language, forms/ and entities.toml.
+    pub dir: PathBuf,
+}
+
+impl Default for IntentsSettings {
+    fn default() -> IntentsSettings {
+        IntentsSettings {
+            dir: PathBuf::from("intents"),
+        }
+    }
 }
 
 /// The chat engine.

@@ -8,6 +8,8 @@ pub mod http;
 pub mod import;
 pub mod knowledge;
 pub mod lang;
+pub mod nlu;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod transactions;

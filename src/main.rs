@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use auskunft::config::{CONFIG_ENV, Settings};
-use auskunft::engine::{Engine, Retriever};
+use auskunft::engine::Engine;
 use auskunft::knowledge::{Knowledge, LoadError, load_dir};
 use auskunft::lang::Lang;
-use auskunft::startup::{Application, load_knowledge, shutdown_signal};
+use auskunft::startup::{Application, load_knowledge, load_nlu, shutdown_signal};
 use auskunft::store::{MemoryStore, SessionStore};
 use auskunft::{eval, telemetry};
 use auskunft_channel::{Channel, Conversation, Inbound, InboundContent};
@@ -221,13 +221,17 @@ fn check(dir: PathBuf, catalog: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// An engine over the configured knowledge with a throw-away in-memory store.
+/// An engine over the configured knowledge and intents with a throw-away in-memory store.
 async fn offline_engine(settings: &Settings) -> anyhow::Result<(Arc<Knowledge>, Engine)> {
     let knowledge = load_knowledge(settings).await?;
-    let engine = Engine::new(
-        Arc::clone(&knowledge) as Arc<dyn Retriever>,
-        Arc::new(MemoryStore::new()) as Arc<dyn SessionStore>,
-        settings.engine(),
+    let nlu = load_nlu(settings, &knowledge).await?;
+    let memory = Arc::new(MemoryStore::new());
+    let engine = auskunft::startup::engine(
+        settings,
+        &knowledge,
+        nlu,
+        memory.clone() as Arc<dyn SessionStore>,
+        memory,
     );
     Ok((knowledge, engine))
 }
@@ -237,7 +241,16 @@ async fn ask(
     question: &str,
     lang: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let (knowledge, engine) = offline_engine(settings).await?;
+    let knowledge = load_knowledge(settings).await?;
+    let nlu = load_nlu(settings, &knowledge).await?;
+    let memory = Arc::new(MemoryStore::new());
+    let engine = auskunft::startup::engine(
+        settings,
+        &knowledge,
+        Arc::clone(&nlu),
+        memory.clone() as Arc<dyn SessionStore>,
+        memory,
+    );
     let preferred = lang
         .as_deref()
         .map(str::parse::<Lang>)
@@ -263,6 +276,14 @@ async fn ask(
             println!("  [{}] -> {}", button.label, button.action);
         }
     }
+    let intents: Vec<String> = nlu
+        .classifier
+        .classify(question)
+        .into_iter()
+        .take(3)
+        .map(|(intent, p)| format!("{intent} {p:.2}"))
+        .collect();
+    println!("\nintents: {}", intents.join(", "));
     let results = knowledge.index.search(question, preferred, 5)?;
     let analyzed = knowledge
         .index

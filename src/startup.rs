@@ -9,10 +9,12 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
-use crate::engine::Engine;
+use crate::engine::{Engine, Retriever};
 use crate::http::{AppState, router};
 use crate::knowledge::Knowledge;
-use crate::store::{self, CachedStore, Database, SessionStore};
+use crate::nlu::Nlu;
+use crate::store::{self, CachedStore, Database, HandoffQueue, SessionStore};
+use crate::transactions::courses::CourseSearch;
 
 /// How many conversations' states are kept in memory (a few MiB).
 const SESSION_CACHE: std::num::NonZeroUsize = std::num::NonZeroUsize::new(10_000).unwrap();
@@ -48,12 +50,15 @@ impl Application {
                     redact_url(&settings.database.url)
                 )
             })?;
+        let nlu = load_nlu(settings, &knowledge).await?;
         let sessions: Arc<dyn SessionStore> =
             Arc::new(CachedStore::new(Arc::new(database.clone()), SESSION_CACHE));
-        let engine = Engine::new(
-            Arc::clone(&knowledge) as Arc<dyn crate::engine::Retriever>,
+        let engine = engine(
+            settings,
+            &knowledge,
+            nlu,
             Arc::clone(&sessions),
-            settings.engine(),
+            Arc::new(database.clone()),
         );
         let state = AppState {
             conversation: Arc::new(engine),
@@ -106,6 +111,43 @@ impl Application {
         tracing::info!("stopped");
         served.context("the HTTP server failed")
     }
+}
+
+/// Loads and validates intents/ and trains the classifier, off the async threads.
+pub async fn load_nlu(settings: &Settings, knowledge: &Arc<Knowledge>) -> anyhow::Result<Arc<Nlu>> {
+    let dir = settings.intents.dir.clone();
+    let knowledge = Arc::clone(knowledge);
+    let nlu = tokio::task::spawn_blocking(move || Nlu::load(&dir, &knowledge.base))
+        .await
+        .context("the intents loader panicked")?
+        .with_context(|| {
+            format!(
+                "failed to load the intents from {}",
+                settings.intents.dir.display()
+            )
+        })?;
+    Ok(Arc::new(nlu))
+}
+
+/// The engine with everything it needs: knowledge, intents, the form handlers, state and handoffs.
+pub fn engine(
+    settings: &Settings,
+    knowledge: &Arc<Knowledge>,
+    nlu: Arc<Nlu>,
+    sessions: Arc<dyn SessionStore>,
+    handoffs: Arc<dyn HandoffQueue>,
+) -> Engine {
+    Engine::new(
+        Arc::clone(knowledge) as Arc<dyn Retriever>,
+        sessions,
+        settings.engine(),
+    )
+    .with_nlu(nlu)
+    .with_handler(
+        "courses",
+        Arc::new(CourseSearch::new(Arc::clone(knowledge))),
+    )
+    .with_handoffs(handoffs)
 }
 
 /// Loads and indexes knowledge off the async threads (tantivy's commit blocks).

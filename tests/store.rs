@@ -7,6 +7,7 @@ use auskunft::store::{self, Database, MemoryStore, conformance};
 #[tokio::test]
 async fn the_memory_store_conforms() {
     conformance::run(&MemoryStore::new(), "memory").await;
+    conformance::run_handoffs(&MemoryStore::new(), "memory").await;
 }
 
 #[tokio::test]
@@ -21,6 +22,7 @@ async fn the_sqlite_store_conforms() {
         .expect("SQLite opens and migrates");
     assert!(matches!(database, Database::Sqlite(_)));
     conformance::run(&database, "sqlite").await;
+    conformance::run_handoffs(&database, "sqlite").await;
     database.close().await;
 }
 
@@ -51,6 +53,7 @@ async fn the_postgres_store_conforms() {
         .expect("PostgreSQL connects and migrates");
     assert_eq!(database.backend(), "postgres");
     conformance::run(&database, "postgres").await;
+    conformance::run_handoffs(&database, "postgres").await;
     database.close().await;
     sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&admin)

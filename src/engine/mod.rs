@@ -1,10 +1,13 @@
-//! The conversation core behind [`Conversation`]: loads the conversation's state, decides what the
-//! citizen wants, answers from the knowledge base (an answer card, "did you mean" buttons, or a polite
-//! fallback), and saves the new state with the turn. No I/O of its own and no framework: it reaches
-//! knowledge and storage through [`Retriever`] and [`SessionStore`], so tests run it with in-memory fakes.
+//! The conversation core behind [`Conversation`]: loads the conversation's state, understands the message
+//! (language, intent, entities), continues a form or answers from the knowledge base, and saves the new
+//! state with the turn. No I/O of its own and no framework: it reaches knowledge, storage, the handoff
+//! queue and transaction handlers through the ports below, so tests run it with in-memory fakes.
 
+pub mod dialogue;
+mod policy;
 pub mod texts;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use auskunft_channel::{
@@ -12,21 +15,29 @@ use auskunft_channel::{
     IntentMatch, Message, Reply, ServiceRef,
 };
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::knowledge::card::{answer_card, card_text, detail_text};
-use crate::knowledge::offices::{OfficeHit, office_card};
-use crate::knowledge::{IndexError, Knowledge, KnowledgeBase, Office, SearchResults, Service};
+use crate::knowledge::offices::OfficeHit;
+use crate::knowledge::{
+    CourseCatalog, IndexError, Knowledge, KnowledgeBase, SearchResults, Service,
+};
 use crate::lang::Lang;
-use crate::store::{SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord};
-use texts::texts;
+use crate::nlu::Nlu;
+use crate::store::{
+    Handoff, HandoffQueue, SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord,
+};
+pub use dialogue::{Dialogue, DialogueState, Slots};
+pub use policy::{Decision, course_details, course_line, decide, local_date, office_decision};
 
-/// Intent names of the public contract that this engine produces.
+/// Intent names of the public contract that the engine itself produces.
 pub mod intent {
     /// A knowledge question about a service.
     pub const SERVICE_INFO: &str = "service.info";
     /// Nothing the assistant can answer.
     pub const FALLBACK: &str = "fallback";
+    /// The conversation goes to a human.
+    pub const HANDOFF: &str = "human.handoff";
+    /// A greeting (also "who are you").
+    pub const GREET: &str = "smalltalk.greet";
 }
 
 /// How many times a turn is retried when another turn of the same conversation was saved in between.
@@ -57,6 +68,15 @@ pub trait Retriever: Send + Sync {
     fn find_offices(&self, _question: &str) -> (Vec<OfficeHit>, Lang) {
         (Vec::new(), Lang::De)
     }
+    /// The facets a question asks for ("fees", "place" ...) and how many of its words are not facet
+    /// words: a question of facet words alone is a follow-up ("und was kostet das?").
+    fn facets(&self, _question: &str, _lang: Lang) -> (Vec<String>, usize) {
+        (Vec::new(), usize::MAX)
+    }
+    /// The course catalogue.
+    fn courses(&self) -> Option<&CourseCatalog> {
+        None
+    }
 }
 
 impl Retriever for Knowledge {
@@ -76,6 +96,65 @@ impl Retriever for Knowledge {
     fn find_offices(&self, question: &str) -> (Vec<OfficeHit>, Lang) {
         self.offices.find(question, OFFICE_CONFIDENCE)
     }
+
+    fn facets(&self, question: &str, lang: Lang) -> (Vec<String>, usize) {
+        let analyzed = self.index.analyzer(lang).analyze_query(question);
+        let facets = analyzed
+            .words
+            .iter()
+            .filter_map(|w| w.facet.clone())
+            .collect();
+        let others = analyzed.words.iter().filter(|w| w.facet.is_none()).count();
+        (facets, others)
+    }
+
+    fn courses(&self) -> Option<&CourseCatalog> {
+        Some(&self.courses)
+    }
+}
+
+/// Where a form's commit runs: the conversation and a key that is the same for a retried turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitContext {
+    /// The conversation.
+    pub key: SessionKey,
+    /// Unique per conversation turn: a transaction takes it as its idempotency key.
+    pub idempotency_key: String,
+    /// The time of the turn.
+    pub now: DateTime<Utc>,
+}
+
+/// A transaction (or query) behind a form: validates slots, offers choices, summarises, commits.
+pub trait FormHandler: Send + Sync {
+    /// Checks and normalises a slot's value given the other slots; the error is a sentence for the
+    /// citizen, in their language.
+    fn validate(
+        &self,
+        _slot: &str,
+        value: &str,
+        _filled: &Slots,
+        _lang: Lang,
+    ) -> Result<String, String> {
+        Ok(value.to_string())
+    }
+    /// Buttons to offer when asking for a slot.
+    fn options<'a>(
+        &'a self,
+        _slot: &'a str,
+        _filled: &'a Slots,
+        _lang: Lang,
+    ) -> BoxFuture<'a, Vec<Button>> {
+        Box::pin(async { Vec::new() })
+    }
+    /// The summary the citizen confirms.
+    fn summarise(&self, filled: &Slots, lang: Lang) -> String;
+    /// Does it; the messages to show. An `Err` is a sentence for the citizen (the form stays open).
+    fn commit<'a>(
+        &'a self,
+        filled: &'a Slots,
+        context: &'a CommitContext,
+        lang: Lang,
+    ) -> BoxFuture<'a, Result<Vec<Message>, String>>;
 }
 
 /// The engine's tunables (from the `[chat]` settings).
@@ -102,87 +181,8 @@ impl Default for EngineSettings {
     }
 }
 
-/// The dialogue state kept per conversation between turns.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DialogueState {
-    /// The service the last answer was about (for follow-up questions).
-    #[serde(default)]
-    pub last_service: Option<String>,
-    /// Consecutive turns the assistant could not answer.
-    #[serde(default)]
-    pub failures: u32,
-    /// Whether the language was chosen explicitly (then the question's language does not switch it).
-    #[serde(default)]
-    pub lang_fixed: bool,
-}
-
-/// What the engine decided to do with a question.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Decision {
-    /// Answer with this service's card.
-    Answer {
-        /// The service.
-        slug: String,
-        /// How sure the match is.
-        confidence: f32,
-    },
-    /// Offer these services as "did you mean" buttons.
-    Suggest {
-        /// Candidates, best first.
-        slugs: Vec<String>,
-        /// The best candidate's confidence.
-        confidence: f32,
-    },
-    /// Nothing relevant.
-    Fallback,
-}
-
-/// Decides between answer, suggestion and fallback from search results: the best hit is answered when it
-/// covers enough of the question and no other hit is nearly as good.
-pub fn decide(results: &SearchResults, settings: &EngineSettings) -> Decision {
-    let Some(best) = results.hits.first() else {
-        return Decision::Fallback;
-    };
-    if best.confidence < settings.suggest_threshold {
-        return Decision::Fallback;
-    }
-    let runner_up_close = results.hits.get(1).is_some_and(|second| {
-        second.confidence >= best.confidence - 0.02 && second.score >= best.score * 0.97
-    });
-    if best.confidence >= settings.answer_threshold && !runner_up_close {
-        return Decision::Answer {
-            slug: best.slug.clone(),
-            confidence: best.confidence,
-        };
-    }
-    let slugs = results
-        .hits
-        .iter()
-        .filter(|hit| hit.confidence >= settings.suggest_threshold)
-        .take(SUGGESTIONS)
-        .map(|hit| hit.slug.clone())
-        .collect();
-    Decision::Suggest {
-        slugs,
-        confidence: best.confidence,
-    }
-}
-
-/// The office a question names, if one stands out: it answers clearly better than the best service, or
-/// as well and the question names it ("Standesamt", "Bürgerbüro Grünau").
-pub fn office_decision(offices: &[OfficeHit], results: &SearchResults) -> Option<usize> {
-    let best = offices.first()?;
-    if offices
-        .get(1)
-        .is_some_and(|second| second.confidence > best.confidence - 0.1)
-    {
-        return None;
-    }
-    let best_service = results.hits.first().map_or(0.0, |hit| hit.confidence);
-    let clearly_better = best.confidence > best_service + 0.05;
-    let named = best.confidence >= best_service - 0.05 && best.phrase >= 0.6;
-    (clearly_better || named).then_some(best.index)
-}
+/// Where the engine reads the time (replaceable in tests).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// The conversation core.
 pub struct Engine {
@@ -190,23 +190,32 @@ pub struct Engine {
     store: Arc<dyn SessionStore>,
     settings: EngineSettings,
     clock: Clock,
+    nlu: Option<Arc<Nlu>>,
+    handlers: BTreeMap<String, Arc<dyn FormHandler>>,
+    handoffs: Option<Arc<dyn HandoffQueue>>,
 }
 
-/// Where the engine reads the time (replaceable in tests).
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+/// Something to do after the turn is saved.
+#[derive(Debug, Clone, PartialEq)]
+enum Effect {
+    /// Queue the conversation for an agent, with the reason.
+    Handoff(&'static str),
+}
 
 /// The outcome of one turn before it is saved.
 struct Outcome {
     lang: Lang,
     state: DialogueState,
-    intent: &'static str,
+    intent: String,
     confidence: f32,
     service: Option<ServiceRef>,
     messages: Vec<Message>,
+    handoff: bool,
+    effects: Vec<Effect>,
 }
 
 impl Engine {
-    /// An engine over this knowledge and store.
+    /// An engine over this knowledge and store: knowledge answers only, until [`Engine::with_nlu`].
     pub fn new(
         retriever: Arc<dyn Retriever>,
         store: Arc<dyn SessionStore>,
@@ -217,12 +226,33 @@ impl Engine {
             store,
             settings,
             clock: Arc::new(Utc::now),
+            nlu: None,
+            handlers: BTreeMap::new(),
+            handoffs: None,
         }
     }
 
     /// The same engine reading the time from `clock`.
     pub fn with_clock(mut self, clock: Clock) -> Engine {
         self.clock = clock;
+        self
+    }
+
+    /// The same engine understanding intents, entities and languages.
+    pub fn with_nlu(mut self, nlu: Arc<Nlu>) -> Engine {
+        self.nlu = Some(nlu);
+        self
+    }
+
+    /// The same engine with a handler for the forms that name it.
+    pub fn with_handler(mut self, name: &str, handler: Arc<dyn FormHandler>) -> Engine {
+        self.handlers.insert(name.to_string(), handler);
+        self
+    }
+
+    /// The same engine queueing handed-off conversations here.
+    pub fn with_handoffs(mut self, queue: Arc<dyn HandoffQueue>) -> Engine {
+        self.handoffs = Some(queue);
         self
     }
 
@@ -241,7 +271,10 @@ impl Engine {
                 )));
             }
         }
-        let hint = inbound.lang_hint.as_deref().and_then(Lang::negotiate);
+        let hint = inbound
+            .lang_hint
+            .as_deref()
+            .and_then(crate::nlu::language::negotiate);
         for _ in 0..SAVE_ATTEMPTS {
             let (key, stored) = self.session_for(&inbound).await?;
             let state: DialogueState = match &stored {
@@ -252,14 +285,22 @@ impl Engine {
                 None => DialogueState::default(),
             };
             let session_lang = stored.as_ref().and_then(|r| Lang::negotiate(&r.lang));
-            let outcome = self.respond(&inbound.content, state, hint, session_lang)?;
+            let version = stored.as_ref().map_or(0, |r| r.version);
             let now = (self.clock)();
+            let context = CommitContext {
+                key: key.clone(),
+                idempotency_key: format!("{}:{}:{}", key.channel, key.conversation, version + 1),
+                now,
+            };
+            let outcome = self
+                .respond(&inbound.content, state, hint, session_lang, &context)
+                .await?;
             let record = SessionRecord {
                 key: key.clone(),
                 lang: outcome.lang.tag().to_string(),
                 state: serde_json::to_string(&outcome.state)
                     .map_err(|e| internal("serialise state", &e))?,
-                version: stored.as_ref().map_or(0, |r| r.version),
+                version,
                 created_at: stored.as_ref().map_or(now, |r| r.created_at),
                 updated_at: now,
             };
@@ -273,7 +314,7 @@ impl Engine {
                 at: now,
                 user_text,
                 action,
-                intent: outcome.intent.to_string(),
+                intent: outcome.intent.clone(),
                 confidence: f64::from(outcome.confidence),
                 service_slug: outcome.service.as_ref().map(|s| s.slug.clone()),
                 reply_text: outcome
@@ -285,21 +326,18 @@ impl Engine {
             };
             match self.store.save_turn(&record, &turn).await {
                 Ok(()) => {
-                    tracing::debug!(
-                        intent = outcome.intent,
-                        confidence = outcome.confidence,
-                        "turn answered"
-                    );
+                    self.apply_effects(&key, &outcome, now).await;
+                    tracing::debug!(intent = %outcome.intent, confidence = outcome.confidence, "turn answered");
                     return Ok(Reply {
                         conversation: key.conversation,
                         lang: outcome.lang.tag().to_string(),
                         intent: IntentMatch {
-                            name: outcome.intent.to_string(),
+                            name: outcome.intent,
                             confidence: outcome.confidence,
                         },
                         service: outcome.service,
                         messages: outcome.messages,
-                        handoff: false,
+                        handoff: outcome.handoff,
                     });
                 }
                 Err(StoreError::Conflict) => continue,
@@ -307,6 +345,29 @@ impl Engine {
             }
         }
         Err(internal("save the turn", &"conflicting concurrent turns"))
+    }
+
+    async fn apply_effects(&self, key: &SessionKey, outcome: &Outcome, now: DateTime<Utc>) {
+        for effect in &outcome.effects {
+            match effect {
+                Effect::Handoff(reason) => {
+                    let Some(queue) = &self.handoffs else {
+                        continue;
+                    };
+                    let handoff = Handoff {
+                        key: key.clone(),
+                        reason: reason.to_string(),
+                        lang: outcome.lang.tag().to_string(),
+                        created_at: now,
+                        taken_by: None,
+                    };
+                    if let Err(error) = queue.enqueue(&handoff).await {
+                        // The state says "handed off" and the next message retries the queueing.
+                        tracing::error!(%error, "failed to queue a handoff");
+                    }
+                }
+            }
+        }
     }
 
     /// Finds the stored conversation, or picks the key for a new one. A web conversation id the store
@@ -337,204 +398,6 @@ impl Engine {
             },
             None,
         ))
-    }
-
-    /// Decides the answer to one message. Pure apart from the knowledge search.
-    fn respond(
-        &self,
-        content: &InboundContent,
-        mut state: DialogueState,
-        hint: Option<Lang>,
-        session_lang: Option<Lang>,
-    ) -> Result<Outcome, ConversationError> {
-        if hint.is_some() {
-            state.lang_fixed = true;
-        }
-        let mut lang = hint.or(session_lang).unwrap_or(self.settings.default_lang);
-        let knowledge = self.retriever.knowledge();
-        match content {
-            InboundContent::Text(text) if text.trim().is_empty() => {
-                Ok(self.plain(lang, state, intent::FALLBACK, texts(lang).empty))
-            }
-            InboundContent::Text(text) => {
-                let results = self
-                    .retriever
-                    .search(text.trim(), lang, SUGGESTIONS + 2)
-                    .map_err(|e| internal("search", &e))?;
-                let (offices, office_lang) = self.retriever.find_offices(text.trim());
-                if let Some(office) =
-                    office_decision(&offices, &results).and_then(|i| knowledge.offices.get(i))
-                {
-                    if !state.lang_fixed {
-                        lang = office_lang;
-                    }
-                    return Ok(self.office(office, lang, state));
-                }
-                let decision = decide(&results, &self.settings);
-                if !state.lang_fixed
-                    && decision != Decision::Fallback
-                    && results.lang != lang.search_lang()
-                {
-                    // Answer in the language the question was asked in.
-                    lang = results.lang;
-                }
-                Ok(match decision {
-                    Decision::Answer { slug, confidence } => match knowledge.service(&slug) {
-                        Some(service) => self.answer(service, lang, state, confidence),
-                        None => self.fallback(lang, state),
-                    },
-                    Decision::Suggest { slugs, confidence } => {
-                        self.suggest(&slugs, lang, state, confidence)
-                    }
-                    Decision::Fallback => self.fallback(lang, state),
-                })
-            }
-            InboundContent::Action(action) => {
-                let (verb, argument) = action.split_once(':').unwrap_or((action.as_str(), ""));
-                let service = knowledge.service(argument);
-                if let ("office", Some(office)) = (verb, knowledge.office(argument)) {
-                    return Ok(self.office(office, lang, state));
-                }
-                Ok(match (verb, service) {
-                    ("service", Some(service)) => self.answer(service, lang, state, 1.0),
-                    ("details", Some(service)) => {
-                        let text = detail_text(knowledge, service, lang);
-                        let mut outcome = self.plain(lang, state, intent::SERVICE_INFO, "");
-                        outcome.messages = vec![Message {
-                            text,
-                            ..Message::default()
-                        }];
-                        outcome.service = Some(service_ref(service, lang));
-                        outcome.state.last_service = Some(service.slug.clone());
-                        outcome.confidence = 1.0;
-                        outcome
-                    }
-                    ("lang", _) => match Lang::negotiate(argument) {
-                        Some(chosen) => {
-                            lang = chosen;
-                            state.lang_fixed = true;
-                            self.plain(lang, state, intent::FALLBACK, texts(lang).empty)
-                        }
-                        None => {
-                            self.plain(lang, state, intent::FALLBACK, texts(lang).unknown_action)
-                        }
-                    },
-                    _ => self.plain(lang, state, intent::FALLBACK, texts(lang).unknown_action),
-                })
-            }
-            InboundContent::Location { .. } | InboundContent::Image { .. } => Ok(self.plain(
-                lang,
-                state,
-                intent::FALLBACK,
-                texts(lang).unsupported_content,
-            )),
-        }
-    }
-
-    fn plain(&self, lang: Lang, state: DialogueState, intent: &'static str, text: &str) -> Outcome {
-        Outcome {
-            lang,
-            state,
-            intent,
-            confidence: 1.0,
-            service: None,
-            messages: vec![Message {
-                text: text.to_string(),
-                ..Message::default()
-            }],
-        }
-    }
-
-    fn answer(
-        &self,
-        service: &Service,
-        lang: Lang,
-        mut state: DialogueState,
-        confidence: f32,
-    ) -> Outcome {
-        let knowledge = self.retriever.knowledge();
-        let card = answer_card(knowledge, service, lang);
-        let mut buttons = vec![Button {
-            label: texts(lang).details.to_string(),
-            action: format!("details:{}", service.slug),
-        }];
-        for related in service
-            .related
-            .iter()
-            .filter_map(|slug| knowledge.service(slug))
-            .take(2)
-        {
-            buttons.push(Button {
-                label: related.text(lang).1.name.clone(),
-                action: format!("service:{}", related.slug),
-            });
-        }
-        state.last_service = Some(service.slug.clone());
-        state.failures = 0;
-        Outcome {
-            lang,
-            state,
-            intent: intent::SERVICE_INFO,
-            confidence,
-            service: Some(service_ref(service, lang)),
-            messages: vec![Message {
-                text: card_text(&card, lang),
-                card: Some(card),
-                buttons,
-            }],
-        }
-    }
-
-    fn office(&self, office: &Office, lang: Lang, state: DialogueState) -> Outcome {
-        let knowledge = self.retriever.knowledge();
-        let card = office_card(office, (self.clock)(), lang);
-        let service = office
-            .service
-            .as_deref()
-            .and_then(|slug| knowledge.service(slug));
-        let mut outcome = self.plain(lang, state, intent::SERVICE_INFO, "");
-        outcome.service = service.map(|service| service_ref(service, lang));
-        outcome.messages = vec![Message {
-            text: card_text(&card, lang),
-            card: Some(card),
-            buttons: Vec::new(),
-        }];
-        outcome
-    }
-
-    fn suggest(
-        &self,
-        slugs: &[String],
-        lang: Lang,
-        state: DialogueState,
-        confidence: f32,
-    ) -> Outcome {
-        let knowledge = self.retriever.knowledge();
-        let buttons = slugs
-            .iter()
-            .filter_map(|slug| knowledge.service(slug))
-            .map(|service| Button {
-                label: service.text(lang).1.name.clone(),
-                action: format!("service:{}", service.slug),
-            })
-            .collect();
-        let mut outcome = self.plain(lang, state, intent::SERVICE_INFO, texts(lang).did_you_mean);
-        outcome.confidence = confidence;
-        outcome.messages[0].buttons = buttons;
-        outcome
-    }
-
-    fn fallback(&self, lang: Lang, mut state: DialogueState) -> Outcome {
-        state.failures += 1;
-        let mut outcome = self.plain(lang, state, intent::FALLBACK, texts(lang).fallback);
-        if let Some(hotline) = self.retriever.knowledge().service(HOTLINE_SERVICE) {
-            let action = format!("service:{}", hotline.slug);
-            outcome.messages[0].buttons = vec![Button {
-                label: texts(lang).call_115.to_string(),
-                action,
-            }];
-        }
-        outcome
     }
 }
 

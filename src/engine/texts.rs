@@ -1,4 +1,5 @@
-//! The assistant's own sentences (everything that is not a knowledge passage), per language.
+//! The assistant's own sentences (everything that is not a knowledge passage or an intent response), per
+//! language: German, easy German, English, Ukrainian, Arabic.
 
 use crate::lang::Lang;
 
@@ -18,6 +19,46 @@ pub struct Texts {
     pub details: &'static str,
     /// Label of the button that offers the 115 line.
     pub call_115: &'static str,
+    /// A form was cancelled.
+    pub cancelled: &'static str,
+    /// "Cancel" was said with no form running.
+    pub nothing_to_cancel: &'static str,
+    /// Before the question a form asks again after an interruption.
+    pub resume: &'static str,
+    /// A slot value was not accepted; the reason follows.
+    pub not_accepted: &'static str,
+    /// After the summary of a form.
+    pub confirm_question: &'static str,
+    /// Button: confirm.
+    pub yes: &'static str,
+    /// Button: change something.
+    pub change: &'static str,
+    /// Button: cancel the form.
+    pub cancel: &'static str,
+    /// Asked when the citizen wants to change a confirmed summary.
+    pub what_to_change: &'static str,
+    /// Handed off after repeated failures (the 115 line is named).
+    pub handoff_after_failures: &'static str,
+    /// A message arriving while a human agent has the conversation.
+    pub handoff_waiting: &'static str,
+    /// The language was switched; said in the new language.
+    pub language_switched: &'static str,
+    /// A follow-up that asks for something the last service's entry does not say.
+    pub facet_unknown: &'static str,
+    /// Courses were found.
+    pub courses_found: &'static str,
+    /// No course fits.
+    pub courses_none: &'static str,
+    /// Label before a course's fee.
+    pub fee: &'static str,
+    /// Label for a reduced fee.
+    pub reduced: &'static str,
+    /// A course is full (waiting list).
+    pub full: &'static str,
+    /// Label before a course's free seats.
+    pub free_seats: &'static str,
+    /// Course sessions are held online.
+    pub online: &'static str,
 }
 
 const GERMAN: Texts = Texts {
@@ -30,6 +71,30 @@ const GERMAN: Texts = Texts {
     unsupported_content: "Das kann ich hier noch nicht verarbeiten. Bitte schreiben Sie Ihre Frage als Text.",
     details: "Details",
     call_115: "Bürgertelefon 115",
+    cancelled: "In Ordnung, ich habe abgebrochen. Was kann ich sonst für Sie tun?",
+    nothing_to_cancel: "Es läuft gerade nichts, das ich abbrechen könnte. Was kann ich für Sie tun?",
+    resume: "Zurück zu Ihrer Anfrage:",
+    not_accepted: "Das konnte ich leider nicht übernehmen:",
+    confirm_question: "Stimmt das so?",
+    yes: "Ja, stimmt",
+    change: "Ändern",
+    cancel: "Abbrechen",
+    what_to_change: "Was möchten Sie ändern? Schreiben Sie einfach die neue Angabe.",
+    handoff_after_failures: "Das konnte ich jetzt zweimal nicht beantworten. Ich gebe Ihr Anliegen an eine Mitarbeiterin \
+                             oder einen Mitarbeiter des Bürgertelefons weiter, die Ihnen hier im Chat antworten \
+                             (Montag bis Freitag, 8 bis 18 Uhr). Schneller geht es telefonisch unter 115.",
+    handoff_waiting: "Ihre Nachricht ist angekommen. Eine Mitarbeiterin oder ein Mitarbeiter antwortet Ihnen hier \
+                      (Montag bis Freitag, 8 bis 18 Uhr); dringende Fragen auch unter 115.",
+    language_switched: "Gern, ich antworte jetzt auf Deutsch.",
+    facet_unknown: "Dazu steht in meiner Auskunft nichts Genaues. Die Einzelheiten finden Sie hier:",
+    courses_found: "Diese Kurse der Volkshochschule passen (Beispieldaten):",
+    courses_none: "Dazu habe ich keinen passenden Kurs gefunden. Versuchen Sie ein anderes Thema oder sehen Sie \
+                   ins Programm auf vhs-leipzig.de.",
+    fee: "Entgelt",
+    reduced: "ermäßigt",
+    full: "ausgebucht, Warteliste",
+    free_seats: "freie Plätze",
+    online: "online",
 };
 
 const EASY_GERMAN: Texts = Texts {
@@ -41,6 +106,28 @@ const EASY_GERMAN: Texts = Texts {
     unsupported_content: "Das kann ich nicht lesen. Bitte schreiben Sie Ihre Frage.",
     details: "Mehr dazu",
     call_115: "Telefon 115",
+    cancelled: "Gut. Ich habe aufgehört. Was möchten Sie noch wissen?",
+    nothing_to_cancel: "Es gibt nichts zum Abbrechen. Was möchten Sie wissen?",
+    resume: "Weiter mit Ihrer Frage:",
+    not_accepted: "Das passt leider nicht:",
+    confirm_question: "Ist das richtig?",
+    yes: "Ja, richtig",
+    change: "Ändern",
+    cancel: "Abbrechen",
+    what_to_change: "Was möchten Sie ändern? Schreiben Sie es einfach.",
+    handoff_after_failures: "Das weiß ich leider nicht. Ein Mensch hilft Ihnen weiter. \
+                             Die Antwort kommt hier im Chat. Montag bis Freitag. Von 8 Uhr bis 18 Uhr. \
+                             Oder rufen Sie an: Telefon 115.",
+    handoff_waiting: "Ihre Nachricht ist da. Ein Mensch antwortet Ihnen hier. Oder rufen Sie an: Telefon 115.",
+    language_switched: "Gut. Ich schreibe jetzt in Leichter Sprache.",
+    facet_unknown: "Das weiß ich nicht genau. Hier steht mehr:",
+    courses_found: "Diese Kurse passen (Beispiele):",
+    courses_none: "Ich habe keinen Kurs gefunden. Fragen Sie nach einem anderen Thema.",
+    fee: "Preis",
+    reduced: "billiger",
+    full: "voll, Warteliste",
+    free_seats: "freie Plätze",
+    online: "im Internet",
 };
 
 const ENGLISH: Texts = Texts {
@@ -53,6 +140,29 @@ const ENGLISH: Texts = Texts {
     unsupported_content: "I cannot process that here yet. Please type your question.",
     details: "Details",
     call_115: "Hotline 115",
+    cancelled: "All right, I have cancelled that. What else can I do for you?",
+    nothing_to_cancel: "There is nothing to cancel right now. What can I do for you?",
+    resume: "Back to your request:",
+    not_accepted: "I could not take that:",
+    confirm_question: "Is that right?",
+    yes: "Yes, that's right",
+    change: "Change",
+    cancel: "Cancel",
+    what_to_change: "What would you like to change? Just type the new detail.",
+    handoff_after_failures: "I could not answer that twice now. I am passing your request to a member of staff of \
+                             the citizens' hotline, who will reply here in the chat (Monday to Friday, 8 am to \
+                             6 pm). It is quicker to call 115.",
+    handoff_waiting: "Your message has arrived. A member of staff will reply here (Monday to Friday, 8 am to 6 pm); \
+                      for urgent questions call 115.",
+    language_switched: "Sure, I will answer in English from now on.",
+    facet_unknown: "My information does not say exactly. You find the details here:",
+    courses_found: "These adult-education courses fit (sample data):",
+    courses_none: "I found no course on that. Try another topic or look at the programme on vhs-leipzig.de.",
+    fee: "Fee",
+    reduced: "reduced",
+    full: "fully booked, waiting list",
+    free_seats: "seats free",
+    online: "online",
 };
 
 const UKRAINIAN: Texts = Texts {
@@ -65,6 +175,29 @@ const UKRAINIAN: Texts = Texts {
     unsupported_content: "Я поки що не можу це обробити. Будь ласка, напишіть запитання текстом.",
     details: "Детальніше",
     call_115: "Телефон 115",
+    cancelled: "Гаразд, я скасував. Чим ще можу допомогти?",
+    nothing_to_cancel: "Зараз немає нічого, що можна скасувати. Чим можу допомогти?",
+    resume: "Повернімося до вашого запиту:",
+    not_accepted: "На жаль, я не можу це прийняти:",
+    confirm_question: "Усе правильно?",
+    yes: "Так, правильно",
+    change: "Змінити",
+    cancel: "Скасувати",
+    what_to_change: "Що ви хочете змінити? Просто напишіть нові дані.",
+    handoff_after_failures: "Я двічі не зміг відповісти. Я передаю ваш запит співробітнику гарячої лінії, який \
+                             відповість тут у чаті (з понеділка по п'ятницю, з 8 до 18 години). Швидше — за \
+                             телефоном 115.",
+    handoff_waiting: "Ваше повідомлення отримано. Співробітник відповість вам тут (з понеділка по п'ятницю, з 8 до \
+                      18 години); термінові питання — за телефоном 115.",
+    language_switched: "Добре, відтепер я відповідаю українською.",
+    facet_unknown: "У моїй довідці про це нічого точного немає. Подробиці тут:",
+    courses_found: "Ці курси народного університету підходять (приклади):",
+    courses_none: "Я не знайшов відповідного курсу. Спробуйте іншу тему або перегляньте програму на vhs-leipzig.de.",
+    fee: "Вартість",
+    reduced: "пільгова",
+    full: "місць немає, список очікування",
+    free_seats: "вільних місць",
+    online: "онлайн",
 };
 
 const ARABIC: Texts = Texts {
@@ -76,6 +209,28 @@ const ARABIC: Texts = Texts {
     unsupported_content: "لا يمكنني معالجة ذلك هنا بعد. يُرجى كتابة سؤالك نصًا.",
     details: "التفاصيل",
     call_115: "الهاتف 115",
+    cancelled: "حسنًا، تم الإلغاء. كيف يمكنني مساعدتك أيضًا؟",
+    nothing_to_cancel: "لا يوجد شيء لإلغائه الآن. كيف يمكنني مساعدتك؟",
+    resume: "لنعد إلى طلبك:",
+    not_accepted: "للأسف لا يمكنني قبول ذلك:",
+    confirm_question: "هل هذا صحيح؟",
+    yes: "نعم، صحيح",
+    change: "تعديل",
+    cancel: "إلغاء",
+    what_to_change: "ماذا تريد أن تغيّر؟ اكتب المعلومة الجديدة فقط.",
+    handoff_after_failures: "لم أتمكن من الإجابة مرتين. سأحوّل طلبك إلى أحد موظفي خط خدمة المواطنين، وسيرد عليك هنا \
+                             في المحادثة (من الاثنين إلى الجمعة، من 8 صباحًا حتى 6 مساءً). الاتصال بالرقم 115 أسرع.",
+    handoff_waiting: "وصلت رسالتك. سيرد عليك أحد الموظفين هنا (من الاثنين إلى الجمعة، من 8 صباحًا حتى 6 مساءً)؛ \
+                      للأسئلة العاجلة اتصل بالرقم 115.",
+    language_switched: "حسنًا، سأجيب بالعربية من الآن.",
+    facet_unknown: "لا تذكر معلوماتي ذلك بدقة. تجد التفاصيل هنا:",
+    courses_found: "هذه الدورات في الجامعة الشعبية مناسبة (بيانات تجريبية):",
+    courses_none: "لم أجد دورة مناسبة. جرّب موضوعًا آخر أو اطّلع على البرنامج في vhs-leipzig.de.",
+    fee: "الرسوم",
+    reduced: "مخفّضة",
+    full: "مكتملة، قائمة انتظار",
+    free_seats: "مقاعد شاغرة",
+    online: "عبر الإنترنت",
 };
 
 /// The texts of a language.
@@ -105,12 +260,36 @@ mod tests {
                 t.unsupported_content,
                 t.details,
                 t.call_115,
+                t.cancelled,
+                t.nothing_to_cancel,
+                t.resume,
+                t.not_accepted,
+                t.confirm_question,
+                t.yes,
+                t.change,
+                t.cancel,
+                t.what_to_change,
+                t.handoff_after_failures,
+                t.handoff_waiting,
+                t.language_switched,
+                t.facet_unknown,
+                t.courses_found,
+                t.courses_none,
+                t.fee,
+                t.reduced,
+                t.full,
+                t.free_seats,
+                t.online,
             ] {
                 assert!(!text.trim().is_empty(), "{lang}: empty dialogue text");
             }
             assert!(
                 t.fallback.contains("115"),
                 "{lang}: the fallback must point to the 115 line"
+            );
+            assert!(
+                t.handoff_after_failures.contains("115"),
+                "{lang}: the handoff names the 115 line"
             );
         }
     }

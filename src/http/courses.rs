@@ -157,7 +157,11 @@ pub async fn courses(
     }
     let query = CourseQuery {
         text: params.q.filter(|q| !q.trim().is_empty()),
-        level: params.level.filter(|l| !l.trim().is_empty()),
+        levels: params
+            .level
+            .filter(|l| !l.trim().is_empty())
+            .into_iter()
+            .collect(),
         weekday,
         time_of_day,
         place: params.place.filter(|p| !p.trim().is_empty()),

@@ -358,8 +358,8 @@ pub fn import_kufer(xml: &str, file: &Path) -> Result<Vec<Course>, Vec<Problem>>
 pub struct CourseQuery {
     /// Topic words ("Spanisch", "Töpfern").
     pub text: Option<String>,
-    /// A level (A1 ... C2, Einsteiger, Fortgeschrittene).
-    pub level: Option<String>,
+    /// Levels, any of which fits (A1 ... C2, Einsteiger, Fortgeschrittene); empty for any level.
+    pub levels: Vec<String>,
     /// A weekday.
     pub weekday: Option<Weekday>,
     /// A part of the day.
@@ -415,6 +415,19 @@ impl CourseCatalog {
         }
     }
 
+    /// The topic words of a request ("Ich suche einen Spanischkurs" → "spanischkurs"): its meaningful words
+    /// without course words ("Kurs", "lernen") and stop words; `None` when nothing is left.
+    pub fn topic_of(&self, text: &str) -> Option<String> {
+        let analyzed = self.analyzer.analyze_query(text);
+        let words: Vec<String> = analyzed
+            .words
+            .into_iter()
+            .filter(|w| w.facet.is_none())
+            .map(|w| w.surface)
+            .collect();
+        (!words.is_empty()).then(|| words.join(" "))
+    }
+
     /// Every course, in catalogue order.
     pub fn courses(&self) -> &[Course] {
         &self.courses
@@ -433,13 +446,17 @@ impl CourseCatalog {
             .map(|text| self.analyzer.analyze_query(text));
         let topic = topic.filter(|analyzed| analyzed.words.iter().any(|w| w.facet.is_none()));
         let place = query.place.as_deref().map(super::analysis::fold);
-        let level = query.level.as_deref().map(|l| l.trim().to_lowercase());
+        let levels: Vec<String> = query
+            .levels
+            .iter()
+            .map(|l| l.trim().to_lowercase())
+            .collect();
         let mut hits: Vec<CourseHit> = self
             .courses
             .iter()
             .enumerate()
             .filter(|(_, c)| c.start >= today)
-            .filter(|(_, c)| level.as_deref().is_none_or(|l| c.level.to_lowercase() == l))
+            .filter(|(_, c)| levels.is_empty() || levels.contains(&c.level.to_lowercase()))
             .filter(|(_, c)| query.weekday.is_none_or(|d| c.weekdays.contains(&d)))
             .filter(|(_, c)| {
                 query
@@ -653,7 +670,7 @@ mod tests {
         );
         assert_eq!(
             ids(CourseQuery {
-                level: Some("a1".into()),
+                levels: vec!["a1".into()],
                 ..CourseQuery::default()
             }),
             ["27F10101"]

@@ -6,7 +6,9 @@ use std::task::Poll;
 use auskunft_channel::{BoxFuture, Channel};
 use chrono::{Duration, TimeZone, Utc};
 
-use super::{SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord};
+use super::{
+    Handoff, HandoffQueue, SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord,
+};
 
 fn turn(text: &str) -> TurnRecord {
     TurnRecord {
@@ -252,4 +254,62 @@ async fn idle_conversations_are_deleted_with_their_turns(store: &dyn SessionStor
     assert!(store.turns(&old, 10).await.unwrap().is_empty());
     assert!(store.load(&fresh).await.unwrap().is_some());
     assert_eq!(store.turns(&fresh, 10).await.unwrap().len(), 1);
+}
+
+/// Runs the handoff-queue checks.
+pub async fn run_handoffs(queue: &dyn HandoffQueue, prefix: &str) {
+    let key = SessionKey {
+        channel: Channel::Telegram,
+        conversation: format!("{prefix}-handoff"),
+    };
+    let other = SessionKey {
+        channel: Channel::Web,
+        conversation: format!("{prefix}-handoff-2"),
+    };
+    let at = |minute| Utc.with_ymd_and_hms(2026, 11, 23, 10, minute, 0).unwrap();
+    let handoff = |key: &SessionKey, minute| Handoff {
+        key: key.clone(),
+        reason: "asked".to_string(),
+        lang: "de".to_string(),
+        created_at: at(minute),
+        taken_by: None,
+    };
+    queue.enqueue(&handoff(&key, 1)).await.unwrap();
+    queue.enqueue(&handoff(&key, 2)).await.unwrap();
+    queue.enqueue(&handoff(&other, 3)).await.unwrap();
+    let open: Vec<Handoff> = queue
+        .open()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.key.conversation.starts_with(prefix))
+        .collect();
+    assert_eq!(
+        open.len(),
+        2,
+        "a waiting conversation is queued once: {open:?}"
+    );
+    assert_eq!(open[0], handoff(&key, 1), "oldest first");
+    assert!(queue.close(&key, at(5)).await.unwrap());
+    assert!(
+        !queue.close(&key, at(6)).await.unwrap(),
+        "nothing left to close"
+    );
+    let open: Vec<Handoff> = queue
+        .open()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.key.conversation.starts_with(prefix))
+        .collect();
+    assert_eq!(open.len(), 1);
+    queue.enqueue(&handoff(&key, 7)).await.unwrap();
+    let again = queue
+        .open()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.key == key)
+        .count();
+    assert_eq!(again, 1, "a closed conversation can be handed off again");
 }

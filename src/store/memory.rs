@@ -6,12 +6,15 @@ use std::sync::Mutex;
 use auskunft_channel::BoxFuture;
 use chrono::{DateTime, Utc};
 
-use super::{Result, SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord};
+use super::{
+    Handoff, HandoffQueue, Result, SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord,
+};
 
 /// Conversations in a map behind a mutex.
 #[derive(Default)]
 pub struct MemoryStore {
     sessions: Mutex<HashMap<SessionKey, (SessionRecord, Vec<TurnRecord>)>>,
+    handoffs: Mutex<Vec<(Handoff, bool)>>,
 }
 
 impl MemoryStore {
@@ -79,6 +82,48 @@ impl SessionStore for MemoryStore {
             let count = sessions.len();
             sessions.retain(|_, (session, _)| session.updated_at >= before);
             Ok((count - sessions.len()) as u64)
+        })
+    }
+}
+
+impl HandoffQueue for MemoryStore {
+    fn enqueue<'a>(&'a self, handoff: &'a Handoff) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let mut handoffs = self.handoffs.lock().unwrap_or_else(|p| p.into_inner());
+            if !handoffs
+                .iter()
+                .any(|(h, closed)| !closed && h.key == handoff.key)
+            {
+                handoffs.push((handoff.clone(), false));
+            }
+            Ok(())
+        })
+    }
+
+    fn open(&self) -> BoxFuture<'_, Result<Vec<Handoff>>> {
+        Box::pin(async move {
+            let handoffs = self.handoffs.lock().unwrap_or_else(|p| p.into_inner());
+            let mut open: Vec<Handoff> = handoffs
+                .iter()
+                .filter(|(_, closed)| !closed)
+                .map(|(h, _)| h.clone())
+                .collect();
+            open.sort_by_key(|h| h.created_at);
+            Ok(open)
+        })
+    }
+
+    fn close<'a>(&'a self, key: &'a SessionKey, _at: DateTime<Utc>) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move {
+            let mut handoffs = self.handoffs.lock().unwrap_or_else(|p| p.into_inner());
+            let mut closed_any = false;
+            for (handoff, closed) in handoffs.iter_mut() {
+                if !*closed && handoff.key == *key {
+                    *closed = true;
+                    closed_any = true;
+                }
+            }
+            Ok(closed_any)
         })
     }
 }

@@ -101,3 +101,30 @@ pub trait SessionStore: Send + Sync {
     /// Deletes conversations (with their turns) not updated since `before`; returns how many.
     fn delete_idle_before(&self, before: DateTime<Utc>) -> BoxFuture<'_, Result<u64>>;
 }
+
+/// A conversation waiting for (or with) a human agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handoff {
+    /// Which conversation.
+    pub key: SessionKey,
+    /// Why: `asked` (the citizen asked for a person) or `failures` (the assistant could not help).
+    pub reason: String,
+    /// The conversation's language.
+    pub lang: String,
+    /// When it was handed off.
+    pub created_at: DateTime<Utc>,
+    /// The agent who took it over, if any.
+    pub taken_by: Option<String>,
+}
+
+/// The queue of conversations handed off to agents.
+pub trait HandoffQueue: Send + Sync {
+    /// Queues a conversation (once: a conversation already waiting is not queued again).
+    fn enqueue<'a>(&'a self, handoff: &'a Handoff) -> BoxFuture<'a, Result<()>>;
+
+    /// The open handoffs, oldest first.
+    fn open(&self) -> BoxFuture<'_, Result<Vec<Handoff>>>;
+
+    /// Closes a conversation's open handoff (the bot answers again); returns whether one was open.
+    fn close<'a>(&'a self, key: &'a SessionKey, at: DateTime<Utc>) -> BoxFuture<'a, Result<bool>>;
+}

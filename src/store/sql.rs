@@ -12,7 +12,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, postgres::PgConnectOptions};
 
-use super::{Result, SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord};
+use super::{
+    Handoff, HandoffQueue, Result, SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord,
+};
 
 /// A connected, migrated database.
 #[derive(Clone, Debug)]
@@ -342,6 +344,11 @@ impl SessionStore for Database {
                 .execute(&mut *transaction)
                 .await
                 .map_err(database_error)?;
+                sqlx::query("DELETE FROM handoffs WHERE created_at < $1")
+                    .bind(before)
+                    .execute(&mut *transaction)
+                    .await
+                    .map_err(database_error)?;
                 let deleted = sqlx::query("DELETE FROM sessions WHERE updated_at < $1")
                     .bind(before)
                     .execute(&mut *transaction)
@@ -350,6 +357,77 @@ impl SessionStore for Database {
                     .rows_affected();
                 transaction.commit().await.map_err(database_error)?;
                 Ok(deleted)
+            })
+        })
+    }
+}
+
+impl HandoffQueue for Database {
+    fn enqueue<'a>(&'a self, handoff: &'a Handoff) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            with_pool!(self, |pool| {
+                sqlx::query(
+                    "INSERT INTO handoffs (channel, conversation, reason, lang, created_at) \
+                     SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM handoffs \
+                     WHERE channel = $1 AND conversation = $2 AND closed_at IS NULL)",
+                )
+                .bind(handoff.key.channel.as_str())
+                .bind(&handoff.key.conversation)
+                .bind(&handoff.reason)
+                .bind(&handoff.lang)
+                .bind(handoff.created_at)
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(database_error)
+            })
+        })
+    }
+
+    fn open(&self) -> BoxFuture<'_, Result<Vec<Handoff>>> {
+        Box::pin(async move {
+            with_pool!(self, |pool| {
+                let rows = sqlx::query(
+                    "SELECT channel, conversation, reason, lang, created_at, taken_by FROM handoffs \
+                     WHERE closed_at IS NULL ORDER BY created_at",
+                )
+                .fetch_all(pool)
+                .await
+                .map_err(database_error)?;
+                rows.into_iter()
+                    .map(|row| {
+                        let channel: String = row.try_get("channel").map_err(database_error)?;
+                        Ok(Handoff {
+                            key: SessionKey {
+                                channel: channel_of(&channel)?,
+                                conversation: row
+                                    .try_get("conversation")
+                                    .map_err(database_error)?,
+                            },
+                            reason: row.try_get("reason").map_err(database_error)?,
+                            lang: row.try_get("lang").map_err(database_error)?,
+                            created_at: row.try_get("created_at").map_err(database_error)?,
+                            taken_by: row.try_get("taken_by").map_err(database_error)?,
+                        })
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    fn close<'a>(&'a self, key: &'a SessionKey, at: DateTime<Utc>) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move {
+            with_pool!(self, |pool| {
+                sqlx::query(
+                    "UPDATE handoffs SET closed_at = $1 WHERE channel = $2 AND conversation = $3 AND closed_at IS NULL",
+                )
+                .bind(at)
+                .bind(key.channel.as_str())
+                .bind(&key.conversation)
+                .execute(pool)
+                .await
+                .map(|result| result.rows_affected() > 0)
+                .map_err(database_error)
             })
         })
     }

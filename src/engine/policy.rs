@@ -1,0 +1,1331 @@
+//! The dialogue policy: what to answer to one message, given the conversation's state. Forms are filled
+//! from entities (several slots at once; a new value of a filled slot's type corrects it), questions in
+//! between are answered and the form resumes, "abbrechen" cancels; outside a form the classifier's intent
+//! and the knowledge search decide between smalltalk, a transaction, a knowledge answer, a follow-up about
+//! the last service, clarification, and the fallback (handed to a human after two failures).
+
+use auskunft_channel::{Button, InboundContent, Message, ServiceRef};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::dialogue::{Dialogue, DialogueState, Slots};
+use super::texts::texts;
+use super::{
+    CommitContext, Effect, Engine, FormHandler, HOTLINE_SERVICE, Outcome, SUGGESTIONS, intent,
+    service_ref,
+};
+use crate::knowledge::card::{
+    answer_card, card_text, describe_offices, detail_text, format_euros, format_fee,
+};
+use crate::knowledge::courses::Course;
+use crate::knowledge::offices::{OfficeHit, TIME_ZONE, office_card};
+use crate::knowledge::{Office, SearchResults, Service};
+use crate::lang::Lang;
+use crate::nlu::entities::{Entities, Entity};
+use crate::nlu::{Form, Nlu};
+use auskunft_channel::ConversationError;
+
+/// The probability from which the classifier's intent (other than service.info) is acted upon.
+const INTENT_THRESHOLD: f32 = 0.5;
+
+/// An intent guess gives way to a knowledge answer this confident (about an entry that is not the
+/// intent's own), unless the guess is surer still.
+const SERVICE_OVER_INTENT: f32 = 0.7;
+const SURE_INTENT: f32 = 0.85;
+
+/// Consecutive failures after which the conversation is handed to a human.
+const FAILURES_BEFORE_HANDOFF: u32 = 2;
+
+/// What the engine decided to do with a question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Answer with this service's card.
+    Answer {
+        /// The service.
+        slug: String,
+        /// How sure the match is.
+        confidence: f32,
+    },
+    /// Offer these services as "did you mean" buttons.
+    Suggest {
+        /// Candidates, best first.
+        slugs: Vec<String>,
+        /// The best candidate's confidence.
+        confidence: f32,
+    },
+    /// Nothing relevant.
+    Fallback,
+}
+
+/// Decides between answer, suggestion and fallback from search results: the best hit is answered when it
+/// covers enough of the question and no other hit is nearly as good.
+pub fn decide(results: &SearchResults, settings: &super::EngineSettings) -> Decision {
+    let Some(best) = results.hits.first() else {
+        return Decision::Fallback;
+    };
+    if best.confidence < settings.suggest_threshold {
+        return Decision::Fallback;
+    }
+    let runner_up_close = results.hits.get(1).is_some_and(|second| {
+        second.confidence >= best.confidence - 0.02 && second.score >= best.score * 0.97
+    });
+    if best.confidence >= settings.answer_threshold && !runner_up_close {
+        return Decision::Answer {
+            slug: best.slug.clone(),
+            confidence: best.confidence,
+        };
+    }
+    let slugs = results
+        .hits
+        .iter()
+        .filter(|hit| hit.confidence >= settings.suggest_threshold)
+        .take(SUGGESTIONS)
+        .map(|hit| hit.slug.clone())
+        .collect();
+    Decision::Suggest {
+        slugs,
+        confidence: best.confidence,
+    }
+}
+
+/// The office a question names, if one stands out: it answers clearly better than the best service, or
+/// as well and the question names it ("Standesamt", "Bürgerbüro Grünau").
+pub fn office_decision(offices: &[OfficeHit], results: &SearchResults) -> Option<usize> {
+    let best = offices.first()?;
+    if offices
+        .get(1)
+        .is_some_and(|second| second.confidence > best.confidence - 0.1)
+    {
+        return None;
+    }
+    let best_service = results.hits.first().map_or(0.0, |hit| hit.confidence);
+    let clearly_better = best.confidence > best_service + 0.05;
+    let named = best.confidence >= best_service - 0.05 && best.phrase >= 0.6;
+    (clearly_better || named).then_some(best.index)
+}
+
+fn message(text: impl Into<String>) -> Message {
+    Message {
+        text: text.into(),
+        ..Message::default()
+    }
+}
+
+impl Engine {
+    fn today(&self) -> NaiveDate {
+        (self.clock)().with_timezone(&TIME_ZONE).date_naive()
+    }
+
+    fn outcome(
+        &self,
+        lang: Lang,
+        state: DialogueState,
+        intent: &str,
+        messages: Vec<Message>,
+    ) -> Outcome {
+        Outcome {
+            lang,
+            state,
+            intent: intent.to_string(),
+            confidence: 1.0,
+            service: None,
+            messages,
+            handoff: false,
+            effects: Vec::new(),
+        }
+    }
+
+    fn plain(&self, lang: Lang, state: DialogueState, intent: &str, text: &str) -> Outcome {
+        self.outcome(lang, state, intent, vec![message(text)])
+    }
+
+    /// Answers one message.
+    pub(super) async fn respond(
+        &self,
+        content: &InboundContent,
+        mut state: DialogueState,
+        hint: Option<Lang>,
+        session_lang: Option<Lang>,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        if hint.is_some() {
+            state.lang_fixed = true;
+        }
+        let lang = hint.or(session_lang).unwrap_or(self.settings.default_lang);
+        if state.dialogue == Dialogue::HandedOff {
+            if self.still_handed_off(context).await {
+                let mut outcome =
+                    self.plain(lang, state, intent::HANDOFF, texts(lang).handoff_waiting);
+                outcome.handoff = true;
+                return Ok(outcome);
+            }
+            state.dialogue = Dialogue::Idle;
+            state.failures = 0;
+        }
+        match content {
+            InboundContent::Text(text) if text.trim().is_empty() => {
+                Ok(self.plain(lang, state, intent::FALLBACK, texts(lang).empty))
+            }
+            InboundContent::Text(text) => {
+                self.respond_text(text.trim(), state, lang, context).await
+            }
+            InboundContent::Action(action) => {
+                self.respond_action(action, state, lang, context).await
+            }
+            InboundContent::Location { .. } | InboundContent::Image { .. } => Ok(self.plain(
+                lang,
+                state,
+                intent::FALLBACK,
+                texts(lang).unsupported_content,
+            )),
+        }
+    }
+
+    /// Whether an agent still has the conversation (the queue is the authority; without one, yes).
+    async fn still_handed_off(&self, context: &CommitContext) -> bool {
+        let Some(queue) = &self.handoffs else {
+            return true;
+        };
+        match queue.open().await {
+            Ok(open) => open.iter().any(|handoff| handoff.key == context.key),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the handoff queue");
+                true
+            }
+        }
+    }
+
+    async fn respond_text(
+        &self,
+        text: &str,
+        mut state: DialogueState,
+        mut lang: Lang,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let Some(nlu) = self.nlu.clone() else {
+            return self.knowledge_answer(text, state, lang, false).await;
+        };
+        let detected = if state.lang_fixed {
+            None
+        } else {
+            nlu.language.detect(text)
+        };
+        if let Some(detected) = detected {
+            lang = detected;
+        }
+        let entities = nlu.entities.extract(text, self.today());
+        let mut text = text.to_string();
+        if let Some(requested) = entities.iter().find(|e| e.kind == "language") {
+            if let Some(new_lang) = Lang::negotiate(&requested.value) {
+                lang = new_lang;
+                state.lang_fixed = true;
+            }
+            let rest = Entities::without(&text, &[requested]);
+            let (_, others) = self.retriever.facets(&rest, lang);
+            if rest.is_empty() || others == 0 {
+                return Ok(self.repeat_in(state, lang));
+            }
+            text = rest;
+        }
+        let short = text.split_whitespace().count() <= 4;
+        if short && entities.iter().any(|e| e.kind == "cancel") {
+            return Ok(match state.form().map(String::from) {
+                Some(form) => {
+                    state.dialogue = Dialogue::Idle;
+                    self.plain(lang, state, &form, texts(lang).cancelled)
+                }
+                None => self.plain(lang, state, intent::FALLBACK, texts(lang).nothing_to_cancel),
+            });
+        }
+        match state.dialogue.clone() {
+            Dialogue::Form {
+                form,
+                slots,
+                asking,
+            } => {
+                self.continue_form(
+                    &nlu, &text, &entities, &form, slots, asking, state, lang, context,
+                )
+                .await
+            }
+            Dialogue::Confirming { form, slots } => {
+                self.continue_confirming(&nlu, &text, &entities, &form, slots, state, lang, context)
+                    .await
+            }
+            Dialogue::Idle | Dialogue::HandedOff => {
+                self.new_request(
+                    &nlu,
+                    &text,
+                    &entities,
+                    state,
+                    lang,
+                    detected.is_some(),
+                    context,
+                )
+                .await
+            }
+        }
+    }
+
+    /// A message outside a form: an intent, a follow-up, or a knowledge question.
+    #[allow(clippy::too_many_arguments)]
+    async fn new_request(
+        &self,
+        nlu: &Nlu,
+        text: &str,
+        entities: &[Entity],
+        mut state: DialogueState,
+        lang: Lang,
+        lang_detected: bool,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let ranked = nlu.classifier.classify(text);
+        let (top_intent, probability) = ranked
+            .first()
+            .cloned()
+            .unwrap_or_else(|| (intent::SERVICE_INFO.to_string(), 0.0));
+        let results = self.search(text, lang)?;
+        // A confident knowledge answer outside the intent's own entries wins over an unsure intent
+        // ("Jemand ist zu Hause verstorben" is a question about a death, not a report).
+        let knowledge_wins = results.hits.first().is_some_and(|hit| {
+            hit.confidence >= SERVICE_OVER_INTENT
+                && !nlu.relates(&top_intent, &hit.slug)
+                && probability < SURE_INTENT
+        });
+        if top_intent != intent::SERVICE_INFO && probability >= INTENT_THRESHOLD && !knowledge_wins
+        {
+            if top_intent.starts_with("smalltalk.") {
+                state.failures = 0;
+                let response = nlu
+                    .response(&top_intent, lang)
+                    .unwrap_or_default()
+                    .to_string();
+                let mut outcome = self.plain(lang, state, &top_intent, &response);
+                outcome.confidence = probability;
+                return Ok(outcome);
+            } else if top_intent == intent::HANDOFF {
+                let response = nlu
+                    .response(intent::HANDOFF, lang)
+                    .unwrap_or_default()
+                    .to_string();
+                return Ok(self.hand_off(state, lang, &response, "asked", probability));
+            } else if let (Some(form), Some(handler)) = (
+                nlu.forms.get(&top_intent),
+                self.handler_for(nlu, &top_intent),
+            ) {
+                let form = form.clone();
+                let mut slots = Slots::new();
+                self.fill(
+                    nlu,
+                    &form,
+                    handler.as_ref(),
+                    &mut slots,
+                    text,
+                    entities,
+                    None,
+                    &results,
+                    lang,
+                );
+                let mut outcome = self
+                    .advance(
+                        nlu,
+                        &form,
+                        handler.as_ref(),
+                        slots,
+                        state,
+                        lang,
+                        context,
+                        Vec::new(),
+                    )
+                    .await;
+                outcome.confidence = probability;
+                return Ok(outcome);
+            } else {
+                // No transaction behind the intent yet: the entry that describes it answers, the one the
+                // question names if it belongs to the intent ("Eheurkunde bestellen"), else the default.
+                let knowledge = self.retriever.knowledge();
+                let named = results
+                    .hits
+                    .first()
+                    .filter(|hit| {
+                        hit.confidence >= self.settings.answer_threshold
+                            && nlu.relates(&top_intent, &hit.slug)
+                    })
+                    .map(|hit| hit.slug.as_str());
+                if let Some(service) = named
+                    .or(nlu.default_service(&top_intent))
+                    .and_then(|slug| knowledge.service(slug))
+                {
+                    let mut outcome = self.answer(service, lang, state, probability);
+                    outcome.intent = top_intent.clone();
+                    outcome.state.last_intent = Some(top_intent);
+                    return Ok(outcome);
+                }
+            }
+        }
+        let (facets, others) = self.retriever.facets(text, lang);
+        if others == 0 && !facets.is_empty() {
+            // "Und was kostet das?": about the last service; without one, the question has no subject.
+            let last = state.last_service.clone();
+            return Ok(
+                match last
+                    .as_deref()
+                    .and_then(|slug| self.retriever.knowledge().service(slug))
+                {
+                    Some(service) => self.facet_answer(service, &facets, state, lang),
+                    None => self.fallback(lang, state),
+                },
+            );
+        }
+        self.answer_from_results(text, results, state, lang, lang_detected)
+            .await
+    }
+
+    fn search(&self, text: &str, lang: Lang) -> Result<SearchResults, ConversationError> {
+        self.retriever
+            .search(text, lang, SUGGESTIONS + 2)
+            .map_err(|e| super::internal("search", &e))
+    }
+
+    /// The knowledge answer alone (no intents): offices, services, suggestions or the fallback.
+    async fn knowledge_answer(
+        &self,
+        text: &str,
+        state: DialogueState,
+        lang: Lang,
+        lang_detected: bool,
+    ) -> Result<Outcome, ConversationError> {
+        let results = self.search(text, lang)?;
+        self.answer_from_results(text, results, state, lang, lang_detected)
+            .await
+    }
+
+    async fn answer_from_results(
+        &self,
+        text: &str,
+        results: SearchResults,
+        state: DialogueState,
+        mut lang: Lang,
+        lang_detected: bool,
+    ) -> Result<Outcome, ConversationError> {
+        let knowledge = self.retriever.knowledge();
+        let (offices, office_lang) = self.retriever.find_offices(text);
+        if let Some(office) =
+            office_decision(&offices, &results).and_then(|i| knowledge.offices.get(i))
+        {
+            if !state.lang_fixed && !lang_detected {
+                lang = office_lang;
+            }
+            return Ok(self.office(office, lang, state));
+        }
+        let decision = decide(&results, &self.settings);
+        if !state.lang_fixed
+            && !lang_detected
+            && decision != Decision::Fallback
+            && results.lang != lang.search_lang()
+        {
+            // Answer in the language the question was asked in.
+            lang = results.lang;
+        }
+        Ok(match decision {
+            Decision::Answer { slug, confidence } => match knowledge.service(&slug) {
+                Some(service) => self.answer(service, lang, state, confidence),
+                None => self.fallback(lang, state),
+            },
+            Decision::Suggest { slugs, confidence } => {
+                self.suggest(&slugs, lang, state, confidence)
+            }
+            Decision::Fallback => self.fallback(lang, state),
+        })
+    }
+
+    /// Repeats the last answer in a newly chosen language, or confirms the switch.
+    fn repeat_in(&self, state: DialogueState, lang: Lang) -> Outcome {
+        let knowledge = self.retriever.knowledge();
+        match state
+            .last_service
+            .as_deref()
+            .and_then(|slug| knowledge.service(slug))
+        {
+            Some(service) => {
+                let intent = state
+                    .last_intent
+                    .clone()
+                    .unwrap_or_else(|| intent::SERVICE_INFO.to_string());
+                let mut outcome = self.answer(service, lang, state, 1.0);
+                outcome.intent = intent;
+                outcome
+            }
+            None => self.plain(lang, state, intent::GREET, texts(lang).language_switched),
+        }
+    }
+
+    fn handler_for(&self, nlu: &Nlu, form: &str) -> Option<std::sync::Arc<dyn FormHandler>> {
+        nlu.forms
+            .get(form)
+            .and_then(|f| self.handlers.get(&f.handler))
+            .cloned()
+    }
+
+    /// Fills slots from a message: each slot takes the entity of its type (a new value of a filled slot
+    /// corrects it); the slot being asked for also takes free text when its type is text.
+    #[allow(clippy::too_many_arguments)]
+    fn fill(
+        &self,
+        nlu: &Nlu,
+        form: &Form,
+        handler: &dyn FormHandler,
+        slots: &mut Slots,
+        text: &str,
+        entities: &[Entity],
+        asking: Option<&str>,
+        results: &SearchResults,
+        lang: Lang,
+    ) -> (usize, Vec<String>) {
+        let mut filled = 0;
+        let mut errors = Vec::new();
+        for slot in &form.slots {
+            let value = match slot.entity.as_str() {
+                "course_topic" => {
+                    let typed: Vec<&Entity> =
+                        entities.iter().filter(|e| e.kind != "cancel").collect();
+                    let rest = Entities::without(text, &typed);
+                    self.retriever
+                        .courses()
+                        .and_then(|courses| courses.topic_of(&rest))
+                }
+                "service" => results
+                    .hits
+                    .first()
+                    .filter(|hit| hit.confidence >= self.settings.answer_threshold)
+                    .filter(|hit| !nlu.describes_transaction(&hit.slug))
+                    .map(|hit| hit.slug.clone()),
+                "text" | "person_name" if asking == Some(slot.name.as_str()) => {
+                    Some(text.trim().to_string())
+                }
+                "text" | "person_name" => None,
+                kind => entities
+                    .iter()
+                    .find(|e| e.kind == kind)
+                    .map(|e| e.value.clone()),
+            };
+            let Some(value) = value else { continue };
+            if slots.get(&slot.name) == Some(&value) {
+                continue;
+            }
+            match handler.validate(&slot.name, &value, slots, lang) {
+                Ok(normalised) => {
+                    slots.insert(slot.name.clone(), normalised);
+                    filled += 1;
+                }
+                Err(reason) => errors.push(reason),
+            }
+        }
+        (filled, errors)
+    }
+
+    /// Asks the next missing slot, or shows the summary to confirm, or commits.
+    #[allow(clippy::too_many_arguments)]
+    async fn advance(
+        &self,
+        nlu: &Nlu,
+        form: &Form,
+        handler: &dyn FormHandler,
+        slots: Slots,
+        mut state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+        mut messages: Vec<Message>,
+    ) -> Outcome {
+        let service = self.form_service(nlu, form, &slots, lang);
+        if let Some(missing) = form
+            .slots
+            .iter()
+            .find(|s| s.required && !slots.contains_key(&s.name))
+        {
+            let mut question = message(form.question(&missing.name, lang).unwrap_or_default());
+            question.buttons = handler.options(&missing.name, &slots, lang).await;
+            messages.push(question);
+            state.dialogue = Dialogue::Form {
+                form: form.intent.clone(),
+                slots,
+                asking: Some(missing.name.clone()),
+            };
+            let mut outcome = self.outcome(lang, state, &form.intent, messages);
+            outcome.service = service;
+            return outcome;
+        }
+        if form.confirm {
+            let t = texts(lang);
+            let mut summary = message(format!(
+                "{}\n\n{}",
+                handler.summarise(&slots, lang),
+                t.confirm_question
+            ));
+            summary.buttons = vec![
+                Button {
+                    label: t.yes.to_string(),
+                    action: "confirm:yes".to_string(),
+                },
+                Button {
+                    label: t.change.to_string(),
+                    action: "confirm:change".to_string(),
+                },
+                Button {
+                    label: t.cancel.to_string(),
+                    action: "confirm:cancel".to_string(),
+                },
+            ];
+            messages.push(summary);
+            state.dialogue = Dialogue::Confirming {
+                form: form.intent.clone(),
+                slots,
+            };
+            let mut outcome = self.outcome(lang, state, &form.intent, messages);
+            outcome.service = service;
+            return outcome;
+        }
+        self.commit(
+            form, handler, slots, state, lang, context, messages, service,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn commit(
+        &self,
+        form: &Form,
+        handler: &dyn FormHandler,
+        slots: Slots,
+        mut state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+        mut messages: Vec<Message>,
+        service: Option<ServiceRef>,
+    ) -> Outcome {
+        match handler.commit(&slots, context, lang).await {
+            Ok(mut done) => {
+                messages.append(&mut done);
+                state.dialogue = Dialogue::Idle;
+                state.failures = 0;
+                state.last_intent = Some(form.intent.clone());
+            }
+            Err(reason) => {
+                messages.push(message(format!("{} {reason}", texts(lang).not_accepted)));
+                state.dialogue = Dialogue::Confirming {
+                    form: form.intent.clone(),
+                    slots,
+                };
+            }
+        }
+        let mut outcome = self.outcome(lang, state, &form.intent, messages);
+        outcome.service = service;
+        outcome
+    }
+
+    /// The knowledge entry a form's answers are grounded in: its service slot, or the intent's entry.
+    fn form_service(
+        &self,
+        nlu: &Nlu,
+        form: &Form,
+        slots: &Slots,
+        lang: Lang,
+    ) -> Option<ServiceRef> {
+        let knowledge = self.retriever.knowledge();
+        let from_slot = form
+            .slots
+            .iter()
+            .filter(|s| s.entity == "service")
+            .find_map(|s| slots.get(&s.name))
+            .and_then(|slug| knowledge.service(slug));
+        from_slot
+            .or_else(|| {
+                nlu.default_service(&form.intent)
+                    .and_then(|slug| knowledge.service(slug))
+            })
+            .map(|service| service_ref(service, lang))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn continue_form(
+        &self,
+        nlu: &Nlu,
+        text: &str,
+        entities: &[Entity],
+        form_name: &str,
+        mut slots: Slots,
+        asking: Option<String>,
+        state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let (Some(form), Some(handler)) = (
+            nlu.forms.get(form_name).cloned(),
+            self.handler_for(nlu, form_name),
+        ) else {
+            let mut state = state;
+            state.dialogue = Dialogue::Idle;
+            return self
+                .new_request(nlu, text, entities, state, lang, false, context)
+                .await;
+        };
+        let results = self.search(text, lang)?;
+        if self.is_interruption(nlu, text, &results, form_name, asking.as_deref(), &form) {
+            return self
+                .interrupt(
+                    nlu,
+                    text,
+                    entities,
+                    &form,
+                    handler.as_ref(),
+                    slots,
+                    asking,
+                    state,
+                    lang,
+                    context,
+                )
+                .await;
+        }
+        let (filled, errors) = self.fill(
+            nlu,
+            &form,
+            handler.as_ref(),
+            &mut slots,
+            text,
+            entities,
+            asking.as_deref(),
+            &results,
+            lang,
+        );
+        let mut messages = Vec::new();
+        if filled == 0 {
+            let reason = errors.first().cloned().unwrap_or_default();
+            messages.push(message(
+                format!("{} {reason}", texts(lang).not_accepted)
+                    .trim()
+                    .to_string(),
+            ));
+        }
+        Ok(self
+            .advance(
+                nlu,
+                &form,
+                handler.as_ref(),
+                slots,
+                state,
+                lang,
+                context,
+                messages,
+            )
+            .await)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn continue_confirming(
+        &self,
+        nlu: &Nlu,
+        text: &str,
+        entities: &[Entity],
+        form_name: &str,
+        mut slots: Slots,
+        mut state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let (Some(form), Some(handler)) = (
+            nlu.forms.get(form_name).cloned(),
+            self.handler_for(nlu, form_name),
+        ) else {
+            state.dialogue = Dialogue::Idle;
+            return self
+                .new_request(nlu, text, entities, state, lang, false, context)
+                .await;
+        };
+        let short = text.split_whitespace().count() <= 4;
+        if short
+            && entities.iter().any(|e| e.kind == "yes")
+            && !entities.iter().any(|e| e.kind == "no")
+        {
+            let service = self.form_service(nlu, &form, &slots, lang);
+            return Ok(self
+                .commit(
+                    &form,
+                    handler.as_ref(),
+                    slots,
+                    state,
+                    lang,
+                    context,
+                    Vec::new(),
+                    service,
+                )
+                .await);
+        }
+        let results = self.search(text, lang)?;
+        let (filled, _) = self.fill(
+            nlu,
+            &form,
+            handler.as_ref(),
+            &mut slots,
+            text,
+            entities,
+            None,
+            &results,
+            lang,
+        );
+        if filled > 0 {
+            return Ok(self
+                .advance(
+                    nlu,
+                    &form,
+                    handler.as_ref(),
+                    slots,
+                    state,
+                    lang,
+                    context,
+                    Vec::new(),
+                )
+                .await);
+        }
+        if short && entities.iter().any(|e| e.kind == "no") {
+            state.dialogue = Dialogue::Form {
+                form: form.intent.clone(),
+                slots,
+                asking: None,
+            };
+            return Ok(self.plain(lang, state, &form.intent, texts(lang).what_to_change));
+        }
+        self.interrupt(
+            nlu,
+            text,
+            entities,
+            &form,
+            handler.as_ref(),
+            slots,
+            None,
+            state,
+            lang,
+            context,
+        )
+        .await
+    }
+
+    /// Whether a message inside a form is a question of its own rather than an answer to the form.
+    fn is_interruption(
+        &self,
+        nlu: &Nlu,
+        text: &str,
+        results: &SearchResults,
+        form_name: &str,
+        asking: Option<&str>,
+        form: &Form,
+    ) -> bool {
+        let ranked = nlu.classifier.classify(text);
+        let other_intent = ranked.first().is_some_and(|(intent, probability)| {
+            intent != form_name
+                && intent != intent::SERVICE_INFO
+                && *probability >= INTENT_THRESHOLD
+        });
+        let knowledge_question = matches!(decide(results, &self.settings), Decision::Answer { confidence, .. } if confidence >= 0.8)
+            && (text.ends_with('?') || text.split_whitespace().count() >= 3);
+        let asking_free_text = asking
+            .and_then(|name| form.slots.iter().find(|s| s.name == name))
+            .is_some_and(|s| matches!(s.entity.as_str(), "text" | "person_name" | "course_topic"));
+        if asking_free_text {
+            // Free text fills the slot unless it clearly is something else.
+            return knowledge_question && text.ends_with('?')
+                || other_intent && !text.contains('@');
+        }
+        other_intent || knowledge_question
+    }
+
+    /// Answers a question asked in the middle of a form, then asks the form's question again.
+    #[allow(clippy::too_many_arguments)]
+    async fn interrupt(
+        &self,
+        nlu: &Nlu,
+        text: &str,
+        entities: &[Entity],
+        form: &Form,
+        handler: &dyn FormHandler,
+        slots: Slots,
+        asking: Option<String>,
+        state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let mut idle = state.clone();
+        idle.dialogue = Dialogue::Idle;
+        let answered =
+            Box::pin(self.new_request(nlu, text, entities, idle, lang, false, context)).await?;
+        if answered.handoff || answered.state.form().is_some() {
+            // A new transaction or a handoff replaces the form.
+            return Ok(answered);
+        }
+        let mut state = answered.state.clone();
+        state.last_service = answered.state.last_service.clone();
+        let mut messages = answered.messages.clone();
+        let resume = match &asking {
+            Some(slot) => form.question(slot, lang).unwrap_or_default().to_string(),
+            None => handler.summarise(&slots, lang),
+        };
+        let mut again = message(format!("{} {resume}", texts(lang).resume));
+        if let Some(slot) = &asking {
+            again.buttons = handler.options(slot, &slots, lang).await;
+        }
+        messages.push(again);
+        let all_filled = !form
+            .slots
+            .iter()
+            .any(|s| s.required && !slots.contains_key(&s.name));
+        state.dialogue = if asking.is_none() && form.confirm && all_filled {
+            Dialogue::Confirming {
+                form: form.intent.clone(),
+                slots,
+            }
+        } else {
+            Dialogue::Form {
+                form: form.intent.clone(),
+                slots,
+                asking,
+            }
+        };
+        let mut outcome = self.outcome(answered.lang, state, &answered.intent, messages);
+        outcome.service = answered.service;
+        outcome.confidence = answered.confidence;
+        Ok(outcome)
+    }
+
+    fn hand_off(
+        &self,
+        mut state: DialogueState,
+        lang: Lang,
+        text: &str,
+        reason: &'static str,
+        confidence: f32,
+    ) -> Outcome {
+        state.dialogue = Dialogue::HandedOff;
+        state.failures = 0;
+        let mut outcome = self.plain(lang, state, intent::HANDOFF, text);
+        outcome.handoff = true;
+        outcome.confidence = confidence;
+        outcome.effects.push(Effect::Handoff(reason));
+        outcome
+    }
+
+    async fn respond_action(
+        &self,
+        action: &str,
+        mut state: DialogueState,
+        mut lang: Lang,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let knowledge = self.retriever.knowledge();
+        let (verb, argument) = action.split_once(':').unwrap_or((action, ""));
+        let unknown = |state| self.plain(lang, state, intent::FALLBACK, texts(lang).unknown_action);
+        match verb {
+            "service" => Ok(match knowledge.service(argument) {
+                Some(service) => self.answer(service, lang, state, 1.0),
+                None => unknown(state),
+            }),
+            "details" => Ok(match knowledge.service(argument) {
+                Some(service) => {
+                    let mut outcome = self.plain(
+                        lang,
+                        state,
+                        intent::SERVICE_INFO,
+                        &detail_text(knowledge, service, lang),
+                    );
+                    outcome.service = Some(service_ref(service, lang));
+                    outcome.state.last_service = Some(service.slug.clone());
+                    outcome
+                }
+                None => unknown(state),
+            }),
+            "office" => Ok(match knowledge.office(argument) {
+                Some(office) => self.office(office, lang, state),
+                None => unknown(state),
+            }),
+            "course" => Ok(
+                match self.retriever.courses().and_then(|c| c.course(argument)) {
+                    Some(course) => {
+                        let mut outcome =
+                            self.plain(lang, state, "course.search", &course_details(course, lang));
+                        outcome.service = self.related_service("course.search", lang);
+                        outcome
+                    }
+                    None => unknown(state),
+                },
+            ),
+            "lang" => match Lang::negotiate(argument) {
+                Some(chosen) => {
+                    lang = chosen;
+                    state.lang_fixed = true;
+                    Ok(self.repeat_in(state, lang))
+                }
+                None => Ok(unknown(state)),
+            },
+            "confirm" | "slot" => self.form_action(verb, argument, state, lang, context).await,
+            _ => Ok(unknown(state)),
+        }
+    }
+
+    fn related_service(&self, intent: &str, lang: Lang) -> Option<ServiceRef> {
+        let slug = self.nlu.as_ref()?.default_service(intent)?;
+        self.retriever
+            .knowledge()
+            .service(slug)
+            .map(|service| service_ref(service, lang))
+    }
+
+    /// Buttons inside a form: `confirm:yes|change|cancel`, `slot:NAME:VALUE`.
+    async fn form_action(
+        &self,
+        verb: &str,
+        argument: &str,
+        mut state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let unknown = |state| self.plain(lang, state, intent::FALLBACK, texts(lang).unknown_action);
+        let Some(nlu) = self.nlu.clone() else {
+            return Ok(unknown(state));
+        };
+        let Some(form_name) = state.form().map(String::from) else {
+            return Ok(unknown(state));
+        };
+        let (Some(form), Some(handler)) = (
+            nlu.forms.get(&form_name).cloned(),
+            self.handler_for(&nlu, &form_name),
+        ) else {
+            return Ok(unknown(state));
+        };
+        let slots = match &state.dialogue {
+            Dialogue::Form { slots, .. } | Dialogue::Confirming { slots, .. } => slots.clone(),
+            _ => Slots::new(),
+        };
+        match (verb, argument) {
+            ("confirm", "yes") if matches!(state.dialogue, Dialogue::Confirming { .. }) => {
+                let service = self.form_service(&nlu, &form, &slots, lang);
+                Ok(self
+                    .commit(
+                        &form,
+                        handler.as_ref(),
+                        slots,
+                        state,
+                        lang,
+                        context,
+                        Vec::new(),
+                        service,
+                    )
+                    .await)
+            }
+            ("confirm", "change") => {
+                state.dialogue = Dialogue::Form {
+                    form: form_name.clone(),
+                    slots,
+                    asking: None,
+                };
+                Ok(self.plain(lang, state, &form_name, texts(lang).what_to_change))
+            }
+            ("confirm", "cancel") => {
+                state.dialogue = Dialogue::Idle;
+                Ok(self.plain(lang, state, &form_name, texts(lang).cancelled))
+            }
+            ("slot", choice) => {
+                let Some((name, value)) = choice.split_once(':') else {
+                    return Ok(unknown(state));
+                };
+                if !form.slots.iter().any(|s| s.name == name) {
+                    return Ok(unknown(state));
+                }
+                let mut slots = slots;
+                match handler.validate(name, value, &slots, lang) {
+                    Ok(normalised) => {
+                        slots.insert(name.to_string(), normalised);
+                        Ok(self
+                            .advance(
+                                &nlu,
+                                &form,
+                                handler.as_ref(),
+                                slots,
+                                state,
+                                lang,
+                                context,
+                                Vec::new(),
+                            )
+                            .await)
+                    }
+                    Err(reason) => {
+                        let messages =
+                            vec![message(format!("{} {reason}", texts(lang).not_accepted))];
+                        Ok(self
+                            .advance(
+                                &nlu,
+                                &form,
+                                handler.as_ref(),
+                                slots,
+                                state,
+                                lang,
+                                context,
+                                messages,
+                            )
+                            .await)
+                    }
+                }
+            }
+            _ => Ok(unknown(state)),
+        }
+    }
+
+    pub(super) fn answer(
+        &self,
+        service: &Service,
+        lang: Lang,
+        mut state: DialogueState,
+        confidence: f32,
+    ) -> Outcome {
+        let knowledge = self.retriever.knowledge();
+        let card = answer_card(knowledge, service, lang);
+        let mut buttons = vec![Button {
+            label: texts(lang).details.to_string(),
+            action: format!("details:{}", service.slug),
+        }];
+        for related in service
+            .related
+            .iter()
+            .filter_map(|slug| knowledge.service(slug))
+            .take(2)
+        {
+            buttons.push(Button {
+                label: related.text(lang).1.name.clone(),
+                action: format!("service:{}", related.slug),
+            });
+        }
+        state.last_service = Some(service.slug.clone());
+        state.last_intent = Some(intent::SERVICE_INFO.to_string());
+        state.failures = 0;
+        let mut outcome = self.outcome(
+            lang,
+            state,
+            intent::SERVICE_INFO,
+            vec![Message {
+                text: card_text(&card, lang),
+                card: Some(card),
+                buttons,
+            }],
+        );
+        outcome.confidence = confidence;
+        outcome.service = Some(service_ref(service, lang));
+        outcome
+    }
+
+    /// A follow-up about the last service: only the part asked for (fees, documents, place ...).
+    fn facet_answer(
+        &self,
+        service: &Service,
+        facets: &[String],
+        mut state: DialogueState,
+        lang: Lang,
+    ) -> Outcome {
+        let knowledge = self.retriever.knowledge();
+        let (text_lang, text) = service.text(lang);
+        let mut lines = vec![text.name.clone()];
+        for facet in facets {
+            let part: Option<String> = match facet.as_str() {
+                "fees" => {
+                    let mut fees: Vec<String> = service
+                        .fees
+                        .iter()
+                        .map(|f| format_fee(f, text, text_lang))
+                        .collect();
+                    fees.extend(text.fee_note.clone());
+                    (!fees.is_empty()).then(|| fees.join("\n"))
+                }
+                "documents" => (!text.documents.is_empty()).then(|| {
+                    text.documents
+                        .iter()
+                        .map(|d| format!("- {d}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }),
+                "duration" => text
+                    .processing_time
+                    .clone()
+                    .or_else(|| text.deadlines.clone()),
+                "deadline" => text
+                    .deadlines
+                    .clone()
+                    .or_else(|| text.processing_time.clone()),
+                "place" | "hours" | "presence" => describe_offices(knowledge, service, text_lang),
+                "online" => service.online_service.as_ref().map(|o| {
+                    format!(
+                        "{} ({})",
+                        text.online_service_label
+                            .clone()
+                            .unwrap_or_else(|| o.label.clone()),
+                        o.url
+                    )
+                }),
+                _ => None,
+            };
+            if let Some(part) = part
+                && !lines.contains(&part)
+            {
+                lines.push(part);
+            }
+        }
+        if lines.len() == 1 {
+            lines.push(format!(
+                "{} {}",
+                texts(lang).facet_unknown,
+                service.source_url
+            ));
+        }
+        state.last_service = Some(service.slug.clone());
+        state.last_intent = Some(intent::SERVICE_INFO.to_string());
+        state.failures = 0;
+        let mut outcome = self.plain(lang, state, intent::SERVICE_INFO, &lines.join("\n"));
+        outcome.messages[0].buttons = vec![Button {
+            label: texts(lang).details.to_string(),
+            action: format!("details:{}", service.slug),
+        }];
+        outcome.service = Some(service_ref(service, lang));
+        outcome
+    }
+
+    fn office(&self, office: &Office, lang: Lang, mut state: DialogueState) -> Outcome {
+        let knowledge = self.retriever.knowledge();
+        let card = office_card(office, (self.clock)(), lang);
+        let service = office
+            .service
+            .as_deref()
+            .and_then(|slug| knowledge.service(slug));
+        if let Some(service) = service {
+            state.last_service = Some(service.slug.clone());
+        }
+        state.failures = 0;
+        let mut outcome = self.outcome(
+            lang,
+            state,
+            intent::SERVICE_INFO,
+            vec![Message {
+                text: card_text(&card, lang),
+                card: Some(card),
+                buttons: Vec::new(),
+            }],
+        );
+        outcome.service = service.map(|service| service_ref(service, lang));
+        outcome
+    }
+
+    fn suggest(
+        &self,
+        slugs: &[String],
+        lang: Lang,
+        state: DialogueState,
+        confidence: f32,
+    ) -> Outcome {
+        let knowledge = self.retriever.knowledge();
+        let buttons = slugs
+            .iter()
+            .filter_map(|slug| knowledge.service(slug))
+            .map(|service| Button {
+                label: service.text(lang).1.name.clone(),
+                action: format!("service:{}", service.slug),
+            })
+            .collect();
+        let mut outcome = self.plain(lang, state, intent::SERVICE_INFO, texts(lang).did_you_mean);
+        outcome.confidence = confidence;
+        outcome.messages[0].buttons = buttons;
+        outcome
+    }
+
+    fn fallback(&self, lang: Lang, mut state: DialogueState) -> Outcome {
+        state.failures += 1;
+        if state.failures >= FAILURES_BEFORE_HANDOFF && self.handoffs.is_some() {
+            return self.hand_off(
+                state,
+                lang,
+                texts(lang).handoff_after_failures,
+                "failures",
+                1.0,
+            );
+        }
+        let mut outcome = self.plain(lang, state, intent::FALLBACK, texts(lang).fallback);
+        if let Some(hotline) = self.retriever.knowledge().service(HOTLINE_SERVICE) {
+            let action = format!("service:{}", hotline.slug);
+            outcome.messages[0].buttons = vec![Button {
+                label: texts(lang).call_115.to_string(),
+                action,
+            }];
+        }
+        outcome
+    }
+}
+
+/// One course in words: title, when, where, fee, seats.
+pub fn course_line(course: &Course, lang: Lang) -> String {
+    let t = texts(lang);
+    let days: Vec<String> = course
+        .weekdays
+        .iter()
+        .map(|d| weekday_short(*d, lang).to_string())
+        .collect();
+    let place = if course.online() {
+        t.online.to_string()
+    } else {
+        course.place.clone()
+    };
+    let seats = match course.free_seats() {
+        0 => t.full.to_string(),
+        free => format!("{free} {}", t.free_seats),
+    };
+    let start = if lang.content_fallback() == Lang::De {
+        course.start.format("%d.%m.%Y").to_string()
+    } else {
+        course.start.format("%Y-%m-%d").to_string()
+    };
+    format!(
+        "{} ({}, {}): {} {}–{}, {start}, {place}. {} {} ({} {}). {seats}.",
+        course.title,
+        course.id,
+        course.level,
+        days.join("/"),
+        course.time_from.format("%H:%M"),
+        course.time_to.format("%H:%M"),
+        t.fee,
+        format_euros(course.fee_cents, lang),
+        t.reduced,
+        format_euros(course.reduced_fee_cents, lang),
+    )
+}
+
+/// A course with its description.
+pub fn course_details(course: &Course, lang: Lang) -> String {
+    format!("{}\n\n{}", course_line(course, lang), course.description)
+}
+
+fn weekday_short(day: chrono::Weekday, lang: Lang) -> &'static str {
+    use chrono::Weekday::*;
+    let german = lang.content_fallback() == Lang::De;
+    match (day, german) {
+        (Mon, true) => "Mo",
+        (Tue, true) => "Di",
+        (Wed, true) => "Mi",
+        (Thu, true) => "Do",
+        (Fri, true) => "Fr",
+        (Sat, true) => "Sa",
+        (Sun, true) => "So",
+        (Mon, false) => "Mon",
+        (Tue, false) => "Tue",
+        (Wed, false) => "Wed",
+        (Thu, false) => "Thu",
+        (Fri, false) => "Fri",
+        (Sat, false) => "Sat",
+        (Sun, false) => "Sun",
+    }
+}
+
+/// The current time in the engine, for handlers that need "today".
+pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&TIME_ZONE).date_naive()
+}

@@ -1,0 +1,5 @@
+//! Transactions and queries behind forms: each module implements [`crate::engine::FormHandler`] for the
+//! forms of intents/forms/ that name it. A new transaction is a form file plus one handler here, registered
+//! in `startup.rs`.
+
+pub mod courses;
