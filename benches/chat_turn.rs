@@ -10,9 +10,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auskunft::engine::{Engine, EngineSettings, Retriever};
+use auskunft::config::Settings;
 use auskunft::knowledge::Knowledge;
 use auskunft::lang::Lang;
+use auskunft::nlu::Nlu;
 use auskunft::store::{self, SessionKey, SessionStore, TurnRecord};
 use auskunft_channel::{Channel, Conversation, Inbound, InboundContent};
 use criterion::Criterion;
@@ -61,15 +62,20 @@ fn main() {
     let database = runtime
         .block_on(store::connect(&url, 8))
         .expect("SQLite opens");
-    // As the server runs it: SQLite behind the write-through state cache.
+    // As the server runs it: intents, SQLite behind the write-through state cache, the handoff queue.
+    let mut settings = Settings::default();
+    settings.intents.dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("intents");
+    let nlu = Arc::new(Nlu::load(&settings.intents.dir, &knowledge.base).expect("intents load"));
     let sessions = store::CachedStore::new(
         Arc::new(database.clone()),
         std::num::NonZeroUsize::new(10_000).unwrap(),
     );
-    let engine = Engine::new(
-        Arc::clone(&knowledge) as Arc<dyn Retriever>,
+    let engine = auskunft::startup::engine(
+        &settings,
+        &knowledge,
+        Arc::clone(&nlu),
         Arc::new(sessions) as Arc<dyn SessionStore>,
-        EngineSettings::default(),
+        Arc::new(database.clone()),
     );
     // One stored conversation that every benchmarked turn continues (load + update + turn insert).
     let session = runtime
@@ -119,10 +125,13 @@ fn main() {
     report("chat turn (state cached, written to SQLite)", samples);
 
     // The engine alone: the same turns with the state in memory.
-    let in_memory = Engine::new(
-        Arc::clone(&knowledge) as Arc<dyn Retriever>,
-        Arc::new(store::MemoryStore::new()) as Arc<dyn SessionStore>,
-        EngineSettings::default(),
+    let memory = Arc::new(store::MemoryStore::new());
+    let in_memory = auskunft::startup::engine(
+        &settings,
+        &knowledge,
+        Arc::clone(&nlu),
+        memory.clone() as Arc<dyn SessionStore>,
+        memory,
     );
     let memory_session = runtime
         .block_on(in_memory.handle(Inbound {

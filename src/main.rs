@@ -49,6 +49,12 @@ enum Command {
         #[arg(long)]
         lang: Option<String>,
     },
+    /// Cross-validate the intent classifier on the examples of intents/ (k folds) and print the accuracy.
+    Crossval {
+        /// Number of folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+    },
     /// Import service descriptions (XZuFi XML, PVOG JSON) or the open-data office directory (Turtle)
     /// into knowledge files; run `auskunft check` afterwards.
     Import {
@@ -146,9 +152,12 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(&settings).await,
-            Command::Check { knowledge, catalog } => {
-                check(knowledge.unwrap_or(settings.knowledge.dir.clone()), catalog)
-            }
+            Command::Check { knowledge, catalog } => check(
+                knowledge.unwrap_or(settings.knowledge.dir.clone()),
+                &settings.intents.dir,
+                catalog,
+            ),
+            Command::Crossval { folds } => crossval(&settings, folds).await,
             Command::Ask { question, lang } => ask(&settings, &question, lang).await,
             Command::Import { format } => import(format),
             Command::Eval {
@@ -185,12 +194,24 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(dir: PathBuf, catalog: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn check(
+    dir: PathBuf,
+    intents: &std::path::Path,
+    catalog: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let (knowledge, mut problems) = match load_dir(&dir) {
         Ok(knowledge) => (Some(knowledge), Vec::new()),
         Err(LoadError::Invalid(problems)) => (None, problems),
         Err(error) => return Err(error.into()),
     };
+    let mut intent_examples = None;
+    if let Some(knowledge) = &knowledge {
+        match auskunft::nlu::Nlu::load(intents, knowledge) {
+            Ok(nlu) => intent_examples = Some(nlu.examples.len()),
+            Err(LoadError::Invalid(mut found)) => problems.append(&mut found),
+            Err(error) => return Err(error.into()),
+        }
+    }
     if let (Some(catalog), Some(knowledge)) = (&catalog, &knowledge) {
         let content = std::fs::read_to_string(catalog)
             .with_context(|| format!("failed to read {}", catalog.display()))?;
@@ -202,12 +223,14 @@ fn check(dir: PathBuf, catalog: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         Some(knowledge) if problems.is_empty() => {
             let translations: usize = knowledge.services.iter().map(|s| s.texts.len() - 1).sum();
             println!(
-                "{}: {} services ({} translations), {} offices, {} courses: no problems",
+                "{}: {} services ({} translations), {} offices, {} courses; {}: {} intent examples: no problems",
                 dir.display(),
                 knowledge.services.len(),
                 translations,
                 knowledge.offices.len(),
-                knowledge.courses.len()
+                knowledge.courses.len(),
+                intents.display(),
+                intent_examples.unwrap_or_default()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -329,13 +352,33 @@ async fn ask(
             .map(|(word, importance, cover)| format!("{word} {cover:.2}x{importance:.1}"))
             .collect();
         println!(
-            "  {:<32} score {:>7.3}  confidence {:.2}  [{}]",
+            "  {:<32} score {:>7.3}  confidence {:.2}  phrase {:.2}  [{}]",
             hit.slug,
             hit.score,
             hit.confidence,
+            hit.phrase,
             words.join(", ")
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn crossval(settings: &Settings, folds: usize) -> anyhow::Result<ExitCode> {
+    let knowledge = load_knowledge(settings).await?;
+    let nlu = load_nlu(settings, &knowledge).await?;
+    let examples = nlu.examples.clone();
+    let started = std::time::Instant::now();
+    let accuracy = tokio::task::spawn_blocking(move || {
+        auskunft::nlu::classifier::cross_validate(&examples, folds)
+    })
+    .await?;
+    println!(
+        "{folds}-fold cross-validation over {} examples ({} intents): accuracy {:.1} % ({:.1} s)",
+        nlu.examples.len(),
+        nlu.classifier.intents().len(),
+        accuracy * 100.0,
+        started.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -32,6 +32,10 @@ const INTENT_THRESHOLD: f32 = 0.5;
 const SERVICE_OVER_INTENT: f32 = 0.7;
 const SURE_INTENT: f32 = 0.85;
 
+/// How much of a question one of the intent's own entries must cover to ground a sure intent
+/// ("In unserer Straße ist ein großes Schlagloch" and the Mängelmelder entry).
+const RELATED_GROUNDING: f32 = 0.35;
+
 /// Consecutive failures after which the conversation is handed to a human.
 const FAILURES_BEFORE_HANDOFF: u32 = 2;
 
@@ -66,7 +70,9 @@ pub fn decide(results: &SearchResults, settings: &super::EngineSettings) -> Deci
         return Decision::Fallback;
     }
     let runner_up_close = results.hits.get(1).is_some_and(|second| {
-        second.confidence >= best.confidence - 0.02 && second.score >= best.score * 0.97
+        second.confidence >= best.confidence - 0.02
+            && second.phrase >= best.phrase - 0.1
+            && second.score >= best.score * 0.85
     });
     if best.confidence >= settings.answer_threshold && !runner_up_close {
         return Decision::Answer {
@@ -204,11 +210,14 @@ impl Engine {
         let Some(nlu) = self.nlu.clone() else {
             return self.knowledge_answer(text, state, lang, false).await;
         };
-        let detected = if state.lang_fixed {
-            None
-        } else {
-            nlu.language.detect(text)
-        };
+        // A chosen language holds, except against a message plainly in another script (Arabic, Cyrillic).
+        let detected = nlu
+            .language
+            .detect(text)
+            .filter(|l| !state.lang_fixed || matches!(l, Lang::Uk | Lang::Ar));
+        if detected.is_some() && state.lang_fixed {
+            state.lang_fixed = false;
+        }
         if let Some(detected) = detected {
             lang = detected;
         }
@@ -291,7 +300,24 @@ impl Engine {
                 && !nlu.relates(&top_intent, &hit.slug)
                 && probability < SURE_INTENT
         });
-        if top_intent != intent::SERVICE_INFO && probability >= INTENT_THRESHOLD && !knowledge_wins
+        // A transaction needs more than an unsure guess: the classifier is sure, or the knowledge base
+        // knows what the question is about ("Wie sind die Lottozahlen?" is no notice to pay).
+        let transaction = !top_intent.starts_with("smalltalk.") && top_intent != intent::HANDOFF;
+        let known_topic = results
+            .hits
+            .first()
+            .is_some_and(|hit| hit.confidence >= self.settings.answer_threshold);
+        // Without a handler the answer is a knowledge card, so the knowledge must know the topic.
+        let has_handler = self.handler_for(nlu, &top_intent).is_some();
+        let related_topic = results
+            .hits
+            .iter()
+            .any(|hit| nlu.relates(&top_intent, &hit.slug) && hit.confidence >= RELATED_GROUNDING);
+        let grounded = known_topic || probability >= SURE_INTENT && (has_handler || related_topic);
+        if top_intent != intent::SERVICE_INFO
+            && probability >= INTENT_THRESHOLD
+            && !knowledge_wins
+            && (!transaction || grounded)
         {
             if top_intent.starts_with("smalltalk.") {
                 state.failures = 0;
@@ -489,9 +515,12 @@ impl Engine {
                     let typed: Vec<&Entity> =
                         entities.iter().filter(|e| e.kind != "cancel").collect();
                     let rest = Entities::without(text, &typed);
+                    // Asked for the topic, any words are the topic ("Klettern": then no course fits);
+                    // otherwise only words that tell courses apart.
+                    let strict = asking != Some(slot.name.as_str());
                     self.retriever
                         .courses()
-                        .and_then(|courses| courses.topic_of(&rest))
+                        .and_then(|courses| courses.topic_of(&rest, strict))
                 }
                 "service" => results
                     .hits
@@ -605,7 +634,15 @@ impl Engine {
         match handler.commit(&slots, context, lang).await {
             Ok(mut done) => {
                 messages.append(&mut done);
-                state.dialogue = Dialogue::Idle;
+                state.dialogue = if form.refine {
+                    Dialogue::Form {
+                        form: form.intent.clone(),
+                        slots,
+                        asking: None,
+                    }
+                } else {
+                    Dialogue::Idle
+                };
                 state.failures = 0;
                 state.last_intent = Some(form.intent.clone());
             }
@@ -669,6 +706,55 @@ impl Engine {
                 .await;
         };
         let results = self.search(text, lang)?;
+        let complete = form
+            .slots
+            .iter()
+            .all(|s| !s.required || slots.contains_key(&s.name));
+        if form.refine && asking.is_none() && complete {
+            // The search was shown: a changed slot ("lieber abends") runs it again, anything else is a
+            // new request.
+            let before = slots.clone();
+            self.fill(
+                nlu,
+                &form,
+                handler.as_ref(),
+                &mut slots,
+                text,
+                entities,
+                None,
+                &results,
+                lang,
+            );
+            // A new topic that is a confident knowledge question ("Hundesteuer") is not a refinement.
+            let new_free_text = form
+                .slots
+                .iter()
+                .filter(|s| matches!(s.entity.as_str(), "course_topic" | "text"))
+                .any(|s| before.get(&s.name) != slots.get(&s.name));
+            let knowledge_answer = matches!(decide(&results, &self.settings), Decision::Answer { confidence, .. } if confidence >= 0.8);
+            let refinement = slots != before
+                && !(new_free_text && knowledge_answer)
+                && !self.is_interruption(nlu, text, &results, form_name, None, &form);
+            if refinement {
+                return Ok(self
+                    .advance(
+                        nlu,
+                        &form,
+                        handler.as_ref(),
+                        slots,
+                        state,
+                        lang,
+                        context,
+                        Vec::new(),
+                    )
+                    .await);
+            }
+            let mut state = state;
+            state.dialogue = Dialogue::Idle;
+            return self
+                .new_request(nlu, text, entities, state, lang, false, context)
+                .await;
+        }
         if self.is_interruption(nlu, text, &results, form_name, asking.as_deref(), &form) {
             return self
                 .interrupt(

@@ -61,6 +61,7 @@ fn hit(slug: &str, score: f32, confidence: f32) -> SearchHit {
         slug: slug.to_string(),
         score,
         confidence,
+        phrase: 0.0,
     }
 }
 

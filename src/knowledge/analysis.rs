@@ -414,6 +414,7 @@ pub fn fold(text: &str) -> String {
             'ü' => folded.push_str("ue"),
             'ß' => folded.push_str("ss"),
             c if c.is_ascii() => folded.push(c),
+            c if is_combining_mark(c) => {}
             c => {
                 // Strip combining marks from other accented letters (é = e); keep other scripts.
                 let decomposed: Cow<str> = Cow::Owned(c.to_string().nfd().collect());
@@ -432,8 +433,9 @@ pub fn fold(text: &str) -> String {
     folded
 }
 
+/// Combining marks: Latin accents, and the Arabic vowel signs and tatweel (written or left out at will).
 fn is_combining_mark(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F)
+    matches!(c as u32, 0x0300..=0x036F | 0x064B..=0x065F | 0x0670 | 0x0640)
 }
 
 /// The words of a text, folded, with their byte offsets: runs of letters and digits.

@@ -416,13 +416,23 @@ impl CourseCatalog {
     }
 
     /// The topic words of a request ("Ich suche einen Spanischkurs" → "spanischkurs"): its meaningful words
-    /// without course words ("Kurs", "lernen") and stop words; `None` when nothing is left.
-    pub fn topic_of(&self, text: &str) -> Option<String> {
+    /// without course words ("Kurs", "lernen") and stop words. With `strict`, only words the catalogue
+    /// knows and that tell courses apart count ("VHS" is on every course, "Volkshochschule" on none);
+    /// `None` when nothing is left.
+    pub fn topic_of(&self, text: &str, strict: bool) -> Option<String> {
         let analyzed = self.analyzer.analyze_query(text);
+        let half = (self.courses.len() / 2).max(1) as u32;
         let words: Vec<String> = analyzed
             .words
             .into_iter()
             .filter(|w| w.facet.is_none())
+            .filter(|w| {
+                !strict
+                    || w.known
+                        && w.terms
+                            .first()
+                            .is_some_and(|(term, _)| self.matcher.document_frequency(term) <= half)
+            })
             .map(|w| w.surface)
             .collect();
         (!words.is_empty()).then(|| words.join(" "))

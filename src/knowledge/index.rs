@@ -57,6 +57,8 @@ pub struct SearchHit {
     pub score: f32,
     /// How much of the question this entry covers, from 0 to 1.
     pub confidence: f32,
+    /// How closely the question matches the entry's name or one of its synonyms, from 0 to 1.
+    pub phrase: f32,
 }
 
 /// The results of one search.
@@ -305,6 +307,7 @@ impl SearchIndex {
                 slug: self.slugs[doc].clone(),
                 score: score * (0.5 + confidence) * (0.5 + phrase),
                 confidence,
+                phrase,
             });
         }
         hits.sort_by(|a, b| {

@@ -110,6 +110,11 @@ impl Matcher {
         self.docs.is_empty()
     }
 
+    /// How many documents use a term (in a title or the text).
+    pub fn document_frequency(&self, term: &str) -> u32 {
+        self.document_frequency.get(term).copied().unwrap_or(0)
+    }
+
     /// Per meaningful word: its importance and how much of it document `doc` covers.
     pub fn explain(&self, query: &AnalyzedQuery, doc: usize) -> Vec<(f32, f32)> {
         let documents = self.docs.len().max(1) as f32;

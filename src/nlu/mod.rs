@@ -55,6 +55,9 @@ pub struct Form {
     pub handler: String,
     /// Whether the citizen confirms a summary before the commit.
     pub confirm: bool,
+    /// Whether the form stays open after its commit, so that a changed slot ("lieber abends") runs it
+    /// again (for searches).
+    pub refine: bool,
     /// The slots in the order they are asked.
     pub slots: Vec<SlotSpec>,
     /// Questions per language and slot.
@@ -119,6 +122,8 @@ struct FormFile {
     handler: String,
     #[serde(default)]
     confirm: bool,
+    #[serde(default)]
+    refine: bool,
     slots: Vec<Spanned<SlotSpec>>,
     #[serde(default)]
     questions: BTreeMap<String, BTreeMap<String, String>>,
@@ -357,6 +362,7 @@ impl Nlu {
                     intent,
                     handler: file.handler,
                     confirm: file.confirm,
+                    refine: file.refine,
                     slots,
                     questions,
                 },

@@ -28,12 +28,18 @@ pub fn knowledge_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge")
 }
 
-/// Settings for a test: port 0, a fresh SQLite file, the shipped knowledge.
+/// Settings for a test: port 0, a fresh SQLite file, the shipped knowledge and intents.
 pub fn test_settings(data_dir: &tempfile::TempDir) -> Settings {
+    test_settings_in(data_dir.path())
+}
+
+/// The same with the database in `dir`.
+pub fn test_settings_in(dir: &std::path::Path) -> Settings {
     let mut settings = Settings::default();
     settings.server.port = 0;
-    settings.database.url = format!("sqlite:{}", data_dir.path().join("auskunft.db").display());
+    settings.database.url = format!("sqlite:{}", dir.join("auskunft.db").display());
     settings.knowledge.dir = knowledge_dir();
+    settings.intents.dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("intents");
     settings
 }
 

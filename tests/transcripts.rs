@@ -1,0 +1,194 @@
+//! Conversation tests from transcript files (tests/transcripts/*.txt): the real engine with the shipped
+//! knowledge and intents, SQLite in a temporary directory, and a fixed clock (Monday 23 November 2026,
+//! 10:00 in Leipzig).
+//!
+//! Format, one line each:
+//! - `> text`: the citizen types; `>> action`: the citizen presses a button with that action;
+//! - `< intent: NAME`, `< service: SLUG` (or `-` for none), `< lang: TAG`, `< handoff: true|false`,
+//!   `< contains: TEXT`, `< not: TEXT`, `< button: ACTION-PREFIX`: checks on the last answer;
+//! - `@lang TAG` sends that language hint with the following messages (`@lang -` stops);
+//! - `@restart`: the server restarts (a new engine on the same database, empty caches);
+//! - `#` comments and blank lines are ignored.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use auskunft::config::Settings;
+use auskunft::engine::Engine;
+use auskunft::knowledge::Knowledge;
+use auskunft::nlu::Nlu;
+use auskunft::store::{self, CachedStore, Database, SessionStore};
+use auskunft_channel::{Channel, Conversation, Inbound, InboundContent, Reply};
+use chrono::TimeZone;
+
+struct World {
+    settings: Settings,
+    knowledge: Arc<Knowledge>,
+    nlu: Arc<Nlu>,
+    url: String,
+}
+
+impl World {
+    async fn new(dir: &Path) -> World {
+        let mut settings = common::test_settings_in(dir);
+        settings.intents.dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("intents");
+        let knowledge = Arc::new(Knowledge::open(&settings.knowledge.dir, None).unwrap());
+        let nlu = Arc::new(Nlu::load(&settings.intents.dir, &knowledge.base).unwrap());
+        let url = settings.database.url.clone();
+        World {
+            settings,
+            knowledge,
+            nlu,
+            url,
+        }
+    }
+
+    async fn engine(&self) -> (Engine, Database) {
+        let database = store::connect(&self.url, 4).await.unwrap();
+        let sessions: Arc<dyn SessionStore> = Arc::new(CachedStore::new(
+            Arc::new(database.clone()),
+            std::num::NonZeroUsize::new(100).unwrap(),
+        ));
+        let monday = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let engine = auskunft::startup::engine(
+            &self.settings,
+            &self.knowledge,
+            Arc::clone(&self.nlu),
+            sessions,
+            Arc::new(database.clone()),
+        )
+        .with_clock(Arc::new(move || monday));
+        (engine, database)
+    }
+}
+
+/// Runs one transcript; returns the failed checks as `file:line: message`.
+async fn run(path: &Path, world: &World) -> Vec<String> {
+    let content = std::fs::read_to_string(path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let (mut engine, mut database) = world.engine().await;
+    let mut conversation: Option<String> = None;
+    let mut lang: Option<String> = None;
+    let mut last: Option<Reply> = None;
+    let mut failures = Vec::new();
+    for (index, raw) in content.lines().enumerate() {
+        let line = raw.trim();
+        let at = format!("{name}:{}", index + 1);
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(tag) = line.strip_prefix("@lang ") {
+            lang = (tag.trim() != "-").then(|| tag.trim().to_string());
+            continue;
+        }
+        if line == "@restart" {
+            database.close().await;
+            (engine, database) = world.engine().await;
+            continue;
+        }
+        let content = if let Some(action) = line.strip_prefix(">> ") {
+            Some(InboundContent::Action(action.to_string()))
+        } else {
+            line.strip_prefix("> ")
+                .map(|text| InboundContent::Text(text.to_string()))
+        };
+        if let Some(content) = content {
+            let inbound = Inbound {
+                channel: Channel::Web,
+                conversation: conversation.clone(),
+                content,
+                lang_hint: lang.clone(),
+            };
+            match engine.handle(inbound).await {
+                Ok(reply) => {
+                    conversation = Some(reply.conversation.clone());
+                    last = Some(reply);
+                }
+                Err(error) => {
+                    failures.push(format!("{at}: the engine failed: {error}"));
+                    last = None;
+                }
+            }
+            continue;
+        }
+        let Some(check) = line.strip_prefix("< ") else {
+            failures.push(format!("{at}: cannot read this line"));
+            continue;
+        };
+        let Some(reply) = &last else {
+            failures.push(format!("{at}: no answer to check"));
+            continue;
+        };
+        let text: String = reply
+            .messages
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let (key, expected) = check
+            .split_once(':')
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .unwrap_or((check, ""));
+        let ok = match key {
+            "intent" => reply.intent.name == expected,
+            "service" => reply.service.as_ref().map_or("-", |s| s.slug.as_str()) == expected,
+            "lang" => reply.lang == expected,
+            "handoff" => reply.handoff.to_string() == expected,
+            "contains" => text.contains(expected),
+            "not" => !text.contains(expected),
+            "button" => reply
+                .messages
+                .iter()
+                .flat_map(|m| &m.buttons)
+                .any(|b| b.action.starts_with(expected)),
+            _ => {
+                failures.push(format!("{at}: unknown check '{key}'"));
+                continue;
+            }
+        };
+        if !ok {
+            let buttons: Vec<&str> = reply
+                .messages
+                .iter()
+                .flat_map(|m| &m.buttons)
+                .map(|b| b.action.as_str())
+                .collect();
+            failures.push(format!(
+                "{at}: expected {key}: {expected}; got intent {} ({:.2}), service {}, lang {}, handoff {}, buttons {buttons:?}, text:\n{text}\n",
+                reply.intent.name,
+                reply.intent.confidence,
+                reply.service.as_ref().map_or("-", |s| s.slug.as_str()),
+                reply.lang,
+                reply.handoff
+            ));
+        }
+    }
+    database.close().await;
+    failures
+}
+
+#[tokio::test]
+async fn every_transcript_goes_as_written() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "transcripts missing in {}", dir.display());
+    let mut failures = Vec::new();
+    for file in &files {
+        let data = tempfile::tempdir().unwrap();
+        let world = World::new(data.path()).await;
+        failures.extend(run(file, &world).await);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed check(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
