@@ -402,7 +402,9 @@ impl Engine {
                 },
             );
         }
-        self.answer_from_results(text, results, state, lang, lang_detected)
+        // Offices are looked for only when the message names one (a word of the office list).
+        let office_named = entities.iter().any(|e| e.kind == "office");
+        self.answer_from_results(text, results, state, lang, lang_detected, office_named)
             .await
     }
 
@@ -421,7 +423,7 @@ impl Engine {
         lang_detected: bool,
     ) -> Result<Outcome, ConversationError> {
         let results = self.search(text, lang)?;
-        self.answer_from_results(text, results, state, lang, lang_detected)
+        self.answer_from_results(text, results, state, lang, lang_detected, true)
             .await
     }
 
@@ -432,9 +434,14 @@ impl Engine {
         state: DialogueState,
         mut lang: Lang,
         lang_detected: bool,
+        office_named: bool,
     ) -> Result<Outcome, ConversationError> {
         let knowledge = self.retriever.knowledge();
-        let (offices, office_lang) = self.retriever.find_offices(text);
+        let (offices, office_lang) = if office_named {
+            self.retriever.find_offices(text)
+        } else {
+            (Vec::new(), lang)
+        };
         if let Some(office) =
             office_decision(&offices, &results).and_then(|i| knowledge.offices.get(i))
         {

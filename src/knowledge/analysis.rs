@@ -468,16 +468,28 @@ fn letter_signature(word: &str) -> u32 {
 }
 
 /// The optimal-string-alignment distance (edits: insert, delete, substitute, swap neighbours), or `None`
-/// when it exceeds `max`.
+/// when it exceeds `max`. Works on bytes when both words are ASCII (folded words usually are).
 fn bounded_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    if a.is_ascii() && b.is_ascii() {
+        return bounded_distance_of(a.as_bytes(), b.as_bytes(), max);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    bounded_distance_of(&a, &b, max)
+}
+
+fn bounded_distance_of<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
-    let width = b.len() + 1;
-    let mut rows = vec![vec![0usize; width]; 3];
-    for (j, cell) in rows[1].iter_mut().enumerate() {
+    // Three rows of the dynamic programme; words are short, so they live on the stack.
+    const WIDTH: usize = 64;
+    if b.len() + 1 > WIDTH {
+        return None;
+    }
+    let mut rows = [[0usize; WIDTH]; 3];
+    // Row i lives at index i % 3; row 0 is the distance from the empty prefix.
+    for (j, cell) in rows[0].iter_mut().enumerate().take(b.len() + 1) {
         *cell = j;
     }
     for i in 1..=a.len() {
@@ -657,6 +669,18 @@ mod tests {
         let terms = analyzer.index_terms("Personalausweisverlust");
         assert_eq!(terms.iter().filter(|t| !t.part).count(), 1);
         assert_eq!(terms.iter().filter(|t| t.part).count(), 2);
+    }
+
+    #[test]
+    fn distance_counts_every_edit() {
+        assert_eq!(bounded_distance("abc", "abc", 2), Some(0));
+        assert_eq!(bounded_distance("abc", "xbc", 2), Some(1));
+        assert_eq!(bounded_distance("abc", "xyc", 2), Some(2));
+        assert_eq!(bounded_distance("abc", "xyz", 2), None);
+        assert_eq!(bounded_distance("hallo", "halle", 1), Some(1));
+        assert_eq!(bounded_distance("wetter", "weiter", 1), Some(1));
+        assert_eq!(bounded_distance("brot", "boot", 0), None);
+        assert_eq!(bounded_distance("grüße", "grüsse", 2), Some(2));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -28,6 +29,10 @@ pub struct Entities {
     patterns: Vec<(String, Regex)>,
     /// Per kind: (folded phrase, value), longest phrases first.
     words: BTreeMap<String, Vec<(String, String)>>,
+    /// Every phrase of every word list in one automaton, so a message is scanned once; pattern `i` is
+    /// `phrases[i]` = (kind, value).
+    automaton: AhoCorasick,
+    phrases: Vec<(String, String)>,
 }
 
 /// The file's shape.
@@ -62,7 +67,30 @@ impl Entities {
             phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
             words.insert(kind, phrases);
         }
-        Ok(Entities { patterns, words })
+        let mut entities = Entities {
+            patterns,
+            words,
+            automaton: AhoCorasick::new(Vec::<String>::new()).expect("empty automaton"),
+            phrases: Vec::new(),
+        };
+        entities.rebuild();
+        Ok(entities)
+    }
+
+    /// Rebuilds the automaton after the word lists changed.
+    fn rebuild(&mut self) {
+        let mut patterns = Vec::new();
+        self.phrases.clear();
+        for (kind, list) in &self.words {
+            for (phrase, value) in list {
+                patterns.push(phrase.clone());
+                self.phrases.push((kind.clone(), value.clone()));
+            }
+        }
+        self.automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("word lists compile into an automaton");
     }
 
     /// Adds a word list built from data (e.g. office names), merged with any list of that kind.
@@ -76,6 +104,7 @@ impl Entities {
         );
         list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         list.dedup();
+        self.rebuild();
     }
 
     /// Whether an entity type exists (a pattern, a word list, or a computed type such as `date`).
@@ -108,30 +137,39 @@ impl Entities {
                 });
             }
         }
-        for (kind, phrases) in &self.words {
-            let mut taken: Vec<(usize, usize)> = Vec::new();
-            for (phrase, value) in phrases {
-                for (start, _) in folded.match_indices(phrase.as_str()) {
-                    let end = start + phrase.len();
-                    let bounded = !folded[..start]
+        // All phrases in one pass (overlapping matches), then per kind the longest non-overlapping ones
+        // at word boundaries.
+        let mut candidates: Vec<(usize, usize, usize)> = self
+            .automaton
+            .find_overlapping_iter(&folded)
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .filter(|&(_, start, end)| {
+                !folded[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+                    && !folded[end..]
                         .chars()
-                        .next_back()
+                        .next()
                         .is_some_and(char::is_alphanumeric)
-                        && !folded[end..]
-                            .chars()
-                            .next()
-                            .is_some_and(char::is_alphanumeric);
-                    let overlaps = taken.iter().any(|(s, e)| start < *e && end > *s);
-                    if bounded && !overlaps {
-                        taken.push((start, end));
-                        found.push(Entity {
-                            kind: kind.clone(),
-                            value: value.clone(),
-                            span: (start, end),
-                        });
-                    }
-                }
+            })
+            .collect();
+        candidates.sort_by(|a, b| (b.2 - b.1).cmp(&(a.2 - a.1)).then(a.1.cmp(&b.1)));
+        let mut taken: Vec<(&str, usize, usize)> = Vec::new();
+        for (pattern, start, end) in candidates {
+            let (kind, value) = &self.phrases[pattern];
+            if taken
+                .iter()
+                .any(|(k, s, e)| *k == kind.as_str() && start < *e && end > *s)
+            {
+                continue;
             }
+            taken.push((kind, start, end));
+            found.push(Entity {
+                kind: kind.clone(),
+                value: value.clone(),
+                span: (start, end),
+            });
         }
         // Relative days and weekdays are dates too.
         let dates: Vec<Entity> = found
