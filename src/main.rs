@@ -10,6 +10,7 @@ use auskunft::config::{CONFIG_ENV, Settings};
 use auskunft::engine::Engine;
 use auskunft::knowledge::{Knowledge, LoadError, load_dir};
 use auskunft::lang::Lang;
+use auskunft::nlu::Nlu;
 use auskunft::startup::{Application, load_knowledge, load_nlu, shutdown_signal};
 use auskunft::store::{MemoryStore, SessionStore};
 use auskunft::{eval, telemetry};
@@ -245,25 +246,7 @@ fn check(
 }
 
 /// An engine over the configured knowledge and intents with a throw-away in-memory store.
-async fn offline_engine(settings: &Settings) -> anyhow::Result<(Arc<Knowledge>, Engine)> {
-    let knowledge = load_knowledge(settings).await?;
-    let nlu = load_nlu(settings, &knowledge).await?;
-    let memory = Arc::new(MemoryStore::new());
-    let engine = auskunft::startup::engine(
-        settings,
-        &knowledge,
-        nlu,
-        memory.clone() as Arc<dyn SessionStore>,
-        memory,
-    );
-    Ok((knowledge, engine))
-}
-
-async fn ask(
-    settings: &Settings,
-    question: &str,
-    lang: Option<String>,
-) -> anyhow::Result<ExitCode> {
+async fn offline_engine(settings: &Settings) -> anyhow::Result<(Arc<Knowledge>, Arc<Nlu>, Engine)> {
     let knowledge = load_knowledge(settings).await?;
     let nlu = load_nlu(settings, &knowledge).await?;
     let memory = Arc::new(MemoryStore::new());
@@ -274,6 +257,15 @@ async fn ask(
         memory.clone() as Arc<dyn SessionStore>,
         memory,
     );
+    Ok((knowledge, nlu, engine))
+}
+
+async fn ask(
+    settings: &Settings,
+    question: &str,
+    lang: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let (knowledge, nlu, engine) = offline_engine(settings).await?;
     let preferred = lang
         .as_deref()
         .map(str::parse::<Lang>)
@@ -451,7 +443,7 @@ async fn evaluate(
     let content = std::fs::read_to_string(file)
         .with_context(|| format!("failed to read {}", file.display()))?;
     let questions = eval::parse(&content).map_err(anyhow::Error::msg)?;
-    let (knowledge, engine) = offline_engine(settings).await?;
+    let (knowledge, _, engine) = offline_engine(settings).await?;
     let report = eval::run(&engine, &knowledge, &questions, skip_unwritten)
         .await
         .map_err(anyhow::Error::msg)?;

@@ -369,14 +369,22 @@ impl Engine {
                 // No transaction behind the intent yet: the entry that describes it answers, the one the
                 // question names if it belongs to the intent ("Eheurkunde bestellen"), else the default.
                 let knowledge = self.retriever.knowledge();
-                let named = results
+                // The most specific entry: a related one the question names that is not one of the
+                // intent's general entries ("Termin für einen Personalausweis"), else the best related one.
+                let related: Vec<&str> = results
                     .hits
-                    .first()
+                    .iter()
                     .filter(|hit| {
-                        hit.confidence >= self.settings.answer_threshold
+                        hit.confidence >= self.settings.suggest_threshold
                             && nlu.relates(&top_intent, &hit.slug)
                     })
-                    .map(|hit| hit.slug.as_str());
+                    .map(|hit| hit.slug.as_str())
+                    .collect();
+                let named = related
+                    .iter()
+                    .find(|slug| !nlu.describes_transaction(slug))
+                    .or(related.first())
+                    .copied();
                 if let Some(service) = named
                     .or(nlu.default_service(&top_intent))
                     .and_then(|slug| knowledge.service(slug))

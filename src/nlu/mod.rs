@@ -104,6 +104,8 @@ pub struct Nlu {
     pub services: BTreeMap<String, Vec<String>>,
     /// The examples the classifier was trained on (for cross-validation).
     pub examples: Vec<Example>,
+    /// The services an appointment can be booked for.
+    pub bookable: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -411,6 +413,13 @@ impl Nlu {
             problems.sort();
             return Err(LoadError::Invalid(problems));
         }
+        // An appointment is about a bookable service: every one belongs to the booking intents.
+        let bookable: Vec<String> = knowledge
+            .services
+            .iter()
+            .filter(|s| s.bookable)
+            .map(|s| s.slug.clone())
+            .collect();
         let mut entities = entities.expect("no problems, so the entities loaded");
         entities.add_words(
             "office",
@@ -456,6 +465,7 @@ impl Nlu {
             forms,
             services,
             examples,
+            bookable,
         })
     }
 
@@ -469,9 +479,13 @@ impl Nlu {
 
     /// Whether a knowledge entry belongs to an intent.
     pub fn relates(&self, intent: &str, slug: &str) -> bool {
-        self.services
-            .get(intent)
-            .is_some_and(|slugs| slugs.iter().any(|s| s == slug))
+        let appointment =
+            intent.starts_with("appointment.") && self.bookable.iter().any(|s| s == slug);
+        appointment
+            || self
+                .services
+                .get(intent)
+                .is_some_and(|slugs| slugs.iter().any(|s| s == slug))
     }
 
     /// Whether a knowledge entry belongs to any intent (it describes a transaction).
