@@ -34,6 +34,86 @@ pub struct Settings {
     pub chat: ChatSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Appointments and course registrations.
+    pub booking: BookingSettings,
+    /// Outgoing e-mail (confirmations).
+    pub mail: MailSettings,
+    /// The counter staff's admin API.
+    pub admin: AdminSettings,
+}
+
+/// Appointments and course registrations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BookingSettings {
+    /// How long a slot is held for a citizen who is still typing name and e-mail, in seconds.
+    pub hold_secs: u32,
+}
+
+impl Default for BookingSettings {
+    fn default() -> BookingSettings {
+        BookingSettings { hold_secs: 600 }
+    }
+}
+
+/// How confirmation e-mails leave: an SMTP server. Without a host, no mail is sent (and the chat says so).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// The SMTP server's host name; none disables mail.
+    pub smtp_host: Option<String>,
+    /// Its port (587 for STARTTLS, 465 for TLS, 25 for none); the TLS mode's usual port when not set.
+    pub smtp_port: Option<u16>,
+    /// `starttls` (the default), `tls`, or `none` (only for a server on loopback).
+    pub tls: MailTls,
+    /// The SMTP user, if the server asks for a login.
+    pub username: Option<String>,
+    /// The SMTP password (never logged).
+    pub password: Option<String>,
+    /// The sender, e.g. `Stadt Leipzig – Auskunft <auskunft@leipzig.de>`.
+    pub from: String,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// Transport security towards the SMTP server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain connection upgraded with STARTTLS (required).
+    #[default]
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+/// The counter staff's admin API (`/api/v1/admin/...`).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSettings {
+    /// The bearer token; without one the admin API is switched off.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for AdminSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSettings")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// The HTTP server.
@@ -260,6 +340,24 @@ impl Settings {
                 "database.url must start with sqlite: (embedded) or postgres:// (server)"
                     .to_string(),
             );
+        }
+        if !(10..=86_400).contains(&self.booking.hold_secs) {
+            problems.push(format!(
+                "booking.hold_secs is {}; use 10 to 86400",
+                self.booking.hold_secs
+            ));
+        }
+        if self.mail.smtp_host.is_some() && !crate::booking::mail::valid_sender(&self.mail.from) {
+            problems.push(format!(
+                "mail.from '{}' is not a valid sender (e.g. \"Auskunft <auskunft@leipzig.de>\")",
+                self.mail.from
+            ));
+        }
+        if self.mail.username.is_some() != self.mail.password.is_some() {
+            problems.push("mail.username and mail.password go together".to_string());
+        }
+        if self.admin.token.as_ref().is_some_and(|t| t.len() < 16) {
+            problems.push("admin.token must have at least 16 characters".to_string());
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections must be at least 1".to_string());

@@ -1,6 +1,7 @@
 //! Auskunft: a citizen-service assistant for a city's 115 line and its Volkshochschule. It answers from a
 //! curated knowledge base (tantivy) and reaches citizens through channel adapters. See ARCHITECTURE.md.
 
+pub mod booking;
 pub mod config;
 pub mod engine;
 pub mod eval;

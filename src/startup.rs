@@ -8,13 +8,17 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::booking::Bookings;
+use crate::booking::mail::Mailer;
 use crate::config::Settings;
 use crate::engine::{Engine, Retriever};
 use crate::http::{AppState, router};
 use crate::knowledge::Knowledge;
 use crate::nlu::Nlu;
 use crate::store::{self, CachedStore, Database, HandoffQueue, SessionStore};
+use crate::transactions::appointments::{AppointmentBooking, BookingChanges, BookingContext};
 use crate::transactions::courses::CourseSearch;
+use crate::transactions::registration::CourseRegistration;
 
 /// How many conversations' states are kept in memory (a few MiB).
 const SESSION_CACHE: std::num::NonZeroUsize = std::num::NonZeroUsize::new(10_000).unwrap();
@@ -29,7 +33,12 @@ pub struct Application {
     database: Database,
     sessions: Arc<dyn SessionStore>,
     retention_days: u32,
+    bookings: Bookings,
 }
+
+/// How often reservations whose hold ran out are expired (they free their slots on their own when a
+/// slot is booked; the sweep keeps the table honest for the day lists).
+const RESERVATION_SWEEP: Duration = Duration::from_secs(60);
 
 impl Application {
     /// Loads knowledge (refusing invalid files), connects and migrates the database, binds the port.
@@ -53,18 +62,31 @@ impl Application {
         let nlu = load_nlu(settings, &knowledge).await?;
         let sessions: Arc<dyn SessionStore> =
             Arc::new(CachedStore::new(Arc::new(database.clone()), SESSION_CACHE));
+        let booking = booking_context(settings, &knowledge, &database)?;
+        if knowledge.schedule.sample {
+            tracing::warn!(
+                "the appointment calendar (knowledge/appointments.toml) is sample data, not the city's"
+            );
+        }
+        if !booking.mailer.enabled() {
+            tracing::info!("no SMTP server configured: confirmation e-mails are not sent");
+        }
         let engine = engine(
             settings,
             &knowledge,
             nlu,
             Arc::clone(&sessions),
             Arc::new(database.clone()),
+            booking.clone(),
         );
+        let bookings = booking.bookings.clone();
         let state = AppState {
             conversation: Arc::new(engine),
             knowledge,
             database: database.clone(),
             max_text_chars: settings.chat.max_text_chars,
+            booking,
+            admin_token: settings.admin.token.clone().map(Arc::from),
         };
         let address = SocketAddr::new(settings.server.host, settings.server.port);
         let listener = TcpListener::bind(address)
@@ -86,6 +108,7 @@ impl Application {
             database,
             sessions,
             retention_days: settings.database.retention_days,
+            bookings,
         })
     }
 
@@ -103,10 +126,12 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let retention = tokio::spawn(sweep_idle_conversations(self.sessions, self.retention_days));
+        let reservations = tokio::spawn(expire_reservations(self.bookings));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
         retention.abort();
+        reservations.abort();
         self.database.close().await;
         tracing::info!("stopped");
         served.context("the HTTP server failed")
@@ -129,6 +154,35 @@ pub async fn load_nlu(settings: &Settings, knowledge: &Arc<Knowledge>) -> anyhow
     Ok(Arc::new(nlu))
 }
 
+/// What the booking handlers and the booking API share: the bookings in `database` and the mailer.
+pub fn booking_context(
+    settings: &Settings,
+    knowledge: &Arc<Knowledge>,
+    database: &Database,
+) -> anyhow::Result<BookingContext> {
+    let mailer = Mailer::from_settings(&settings.mail).context("invalid [mail] settings")?;
+    Ok(BookingContext {
+        knowledge: Arc::clone(knowledge),
+        bookings: Bookings::new(
+            database.clone(),
+            Arc::clone(&knowledge.schedule),
+            chrono::Duration::seconds(i64::from(settings.booking.hold_secs)),
+        ),
+        mailer,
+    })
+}
+
+/// A booking context on a throw-away in-memory database, for offline engines (ask, eval, tests).
+pub async fn scratch_booking_context(
+    settings: &Settings,
+    knowledge: &Arc<Knowledge>,
+) -> anyhow::Result<BookingContext> {
+    let database = store::connect("sqlite::memory:", 1)
+        .await
+        .context("failed to open an in-memory database")?;
+    booking_context(settings, knowledge, &database)
+}
+
 /// The engine with everything it needs: knowledge, intents, the form handlers, state and handoffs.
 pub fn engine(
     settings: &Settings,
@@ -136,6 +190,7 @@ pub fn engine(
     nlu: Arc<Nlu>,
     sessions: Arc<dyn SessionStore>,
     handoffs: Arc<dyn HandoffQueue>,
+    booking: BookingContext,
 ) -> Engine {
     Engine::new(
         Arc::clone(knowledge) as Arc<dyn Retriever>,
@@ -147,6 +202,12 @@ pub fn engine(
         "courses",
         Arc::new(CourseSearch::new(Arc::clone(knowledge))),
     )
+    .with_handler(
+        "appointments",
+        Arc::new(AppointmentBooking::new(booking.clone())),
+    )
+    .with_handler("bookings", Arc::new(BookingChanges::new(booking.clone())))
+    .with_handler("registration", Arc::new(CourseRegistration::new(booking)))
     .with_handoffs(handoffs)
 }
 
@@ -177,6 +238,19 @@ async fn sweep_idle_conversations(sessions: Arc<dyn SessionStore>, retention_day
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, retention_days, "deleted idle conversations"),
             Err(error) => tracing::warn!(%error, "retention sweep failed"),
+        }
+    }
+}
+
+/// Expires reservations whose hold ran out, every minute.
+async fn expire_reservations(bookings: Bookings) {
+    let mut interval = tokio::time::interval(RESERVATION_SWEEP);
+    loop {
+        interval.tick().await;
+        match bookings.expire_reservations(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::debug!(expired, "expired reservations"),
+            Err(error) => tracing::warn!(%error, "reservation sweep failed"),
         }
     }
 }

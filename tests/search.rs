@@ -29,17 +29,20 @@ async fn answer(engine: &Engine, question: &str) -> (Option<String>, String) {
 }
 
 /// The engine as shipped: knowledge, intents and form handlers, state in memory.
-fn engine(knowledge: &Arc<Knowledge>) -> Engine {
+async fn engine(knowledge: &Arc<Knowledge>) -> Engine {
     let settings = common::test_settings_in(std::path::Path::new("/nonexistent"));
     let nlu = Arc::new(Nlu::load(&settings.intents.dir, &knowledge.base).expect("intents load"));
     let memory = Arc::new(MemoryStore::new());
-    auskunft::startup::engine(&settings, knowledge, nlu, memory.clone(), memory)
+    let booking = auskunft::startup::scratch_booking_context(&settings, knowledge)
+        .await
+        .expect("in-memory bookings");
+    auskunft::startup::engine(&settings, knowledge, nlu, memory.clone(), memory, booking)
 }
 
 #[tokio::test]
 async fn citizens_wordings_find_the_right_service() {
     let knowledge = knowledge();
-    let engine = engine(&knowledge);
+    let engine = engine(&knowledge).await;
     let cases: &[(&str, &[&str])] = &[
         // Compounds the knowledge base does not spell out.
         (
@@ -109,7 +112,7 @@ async fn citizens_wordings_find_the_right_service() {
 #[tokio::test]
 async fn english_questions_are_answered_in_english() {
     let knowledge = knowledge();
-    let engine = engine(&knowledge);
+    let engine = engine(&knowledge).await;
     for question in [
         "I lost my ID card",
         "How do I register my new flat?",
@@ -127,7 +130,7 @@ async fn english_questions_are_answered_in_english() {
 #[tokio::test]
 async fn questions_outside_the_city_services_are_not_answered() {
     let knowledge = knowledge();
-    let engine = engine(&knowledge);
+    let engine = engine(&knowledge).await;
     let mut answered = Vec::new();
     for question in [
         "Wie wird das Wetter morgen?",
@@ -176,7 +179,9 @@ async fn where_and_when_questions_about_one_office_get_that_offices_card() {
     let saturday = chrono::Utc
         .with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
         .unwrap();
-    let engine = engine(&knowledge).with_clock(Arc::new(move || saturday));
+    let engine = engine(&knowledge)
+        .await
+        .with_clock(Arc::new(move || saturday));
 
     let grunau = reply(&engine, "Adresse Bürgerbüro Grünau").await;
     let card = grunau.messages[0].card.as_ref().expect("an office card");

@@ -58,6 +58,7 @@ impl World {
             Arc::clone(&self.nlu),
             sessions,
             Arc::new(database.clone()),
+            auskunft::startup::booking_context(&self.settings, &self.knowledge, &database).unwrap(),
         )
         .with_clock(Arc::new(move || monday));
         (engine, database)

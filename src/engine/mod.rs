@@ -26,7 +26,10 @@ use crate::store::{
     Handoff, HandoffQueue, SessionKey, SessionRecord, SessionStore, StoreError, TurnRecord,
 };
 pub use dialogue::{Dialogue, DialogueState, Slots};
-pub use policy::{Decision, course_details, course_line, decide, local_date, office_decision};
+pub use policy::{
+    Decision, course_details, course_line, decide, local_date, office_decision, percent_decode,
+    percent_encode,
+};
 
 /// Intent names of the public contract that the engine itself produces.
 pub mod intent {
@@ -142,8 +145,19 @@ pub trait FormHandler: Send + Sync {
         &'a self,
         _slot: &'a str,
         _filled: &'a Slots,
+        _context: &'a CommitContext,
         _lang: Lang,
     ) -> BoxFuture<'a, Vec<Button>> {
+        Box::pin(async { Vec::new() })
+    }
+    /// Acts on the slots before the next question: derives or drops dependent slots, holds resources
+    /// (a reservation while the citizen types the rest); the messages say what happened.
+    fn prepare<'a>(
+        &'a self,
+        _slots: &'a mut Slots,
+        _context: &'a CommitContext,
+        _lang: Lang,
+    ) -> BoxFuture<'a, Vec<Message>> {
         Box::pin(async { Vec::new() })
     }
     /// The summary the citizen confirms.

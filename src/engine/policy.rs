@@ -351,6 +351,16 @@ impl Engine {
                     &results,
                     lang,
                 );
+                // The service talked about before ("Wie beantrage ich einen Reisepass?" - "Ich
+                // brauche einen Termin") fills an open service slot, if the handler takes it.
+                if let (Some(spec), Some(last)) = (
+                    form.slots.iter().find(|s| s.entity == "service"),
+                    state.last_service.as_deref(),
+                ) && !slots.contains_key(&spec.name)
+                    && let Ok(value) = handler.validate(&spec.name, last, &slots, lang)
+                {
+                    slots.insert(spec.name.clone(), value);
+                }
                 let mut outcome = self
                     .advance(
                         nlu,
@@ -580,6 +590,8 @@ impl Engine {
         context: &CommitContext,
         mut messages: Vec<Message>,
     ) -> Outcome {
+        let mut slots = slots;
+        messages.extend(handler.prepare(&mut slots, context, lang).await);
         let service = self.form_service(nlu, form, &slots, lang);
         if let Some(missing) = form
             .slots
@@ -587,7 +599,7 @@ impl Engine {
             .find(|s| s.required && !slots.contains_key(&s.name))
         {
             let mut question = message(form.question(&missing.name, lang).unwrap_or_default());
-            question.buttons = handler.options(&missing.name, &slots, lang).await;
+            question.buttons = handler.options(&missing.name, &slots, context, lang).await;
             messages.push(question);
             state.dialogue = Dialogue::Form {
                 form: form.intent.clone(),
@@ -970,7 +982,7 @@ impl Engine {
         };
         let mut again = message(format!("{} {resume}", texts(lang).resume));
         if let Some(slot) = &asking {
-            again.buttons = handler.options(slot, &slots, lang).await;
+            again.buttons = handler.options(slot, &slots, context, lang).await;
         }
         messages.push(again);
         let all_filled = !form
@@ -1065,8 +1077,58 @@ impl Engine {
                 None => Ok(unknown(state)),
             },
             "confirm" | "slot" => self.form_action(verb, argument, state, lang, context).await,
+            "form" => self.start_form(argument, state, lang, context).await,
             _ => Ok(unknown(state)),
         }
+    }
+
+    /// A button that starts a form with slots filled: `form:INTENT?slot=value&slot=value` (values
+    /// percent-encoded). Each value goes through the handler's validation like a typed one.
+    async fn start_form(
+        &self,
+        argument: &str,
+        mut state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let unknown = |state| self.plain(lang, state, intent::FALLBACK, texts(lang).unknown_action);
+        let Some(nlu) = self.nlu.clone() else {
+            return Ok(unknown(state));
+        };
+        let (name, query) = argument.split_once('?').unwrap_or((argument, ""));
+        let (Some(form), Some(handler)) =
+            (nlu.forms.get(name).cloned(), self.handler_for(&nlu, name))
+        else {
+            return Ok(unknown(state));
+        };
+        let mut slots = Slots::new();
+        let mut messages = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(value);
+            if !form.slots.iter().any(|s| s.name == key) {
+                return Ok(unknown(state));
+            }
+            match handler.validate(key, &value, &slots, lang) {
+                Ok(normalised) => {
+                    slots.insert(key.to_string(), normalised);
+                }
+                Err(reason) => messages.push(message(reason)),
+            }
+        }
+        state.failures = 0;
+        Ok(self
+            .advance(
+                &nlu,
+                &form,
+                handler.as_ref(),
+                slots,
+                state,
+                lang,
+                context,
+                messages,
+            )
+            .await)
     }
 
     fn related_service(&self, intent: &str, lang: Lang) -> Option<ServiceRef> {
@@ -1424,6 +1486,47 @@ fn weekday_short(day: chrono::Weekday, lang: Lang) -> &'static str {
         (Sat, false) => "Sat",
         (Sun, false) => "Sun",
     }
+}
+
+/// Decodes `%XX` escapes and `+` (a space) in a button's slot value; invalid escapes stay as they are.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes a slot value for a `form:` button (everything but letters, digits and `-_.:@` escaped).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.:@".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// The current time in the engine, for handlers that need "today".

@@ -34,6 +34,16 @@ pub enum ErrorCode {
     CourseNotFound,
     /// The route exists but not with this method.
     MethodNotAllowed,
+    /// Every counter of the slot is taken.
+    SlotFull,
+    /// No booking with this code and key.
+    BookingNotFound,
+    /// The booking can no longer be changed (cancelled, expired, past).
+    BookingClosed,
+    /// The Idempotency-Key was used for a different request.
+    IdempotencyKeyReused,
+    /// A missing or wrong admin token.
+    Unauthorized,
     /// The request took too long.
     Timeout,
     /// Something failed inside; the log has the cause under the correlation id in the message.
@@ -58,6 +68,13 @@ impl ErrorCode {
             ErrorCode::ServiceNotFound => ("service_not_found", StatusCode::NOT_FOUND),
             ErrorCode::CourseNotFound => ("course_not_found", StatusCode::NOT_FOUND),
             ErrorCode::MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
+            ErrorCode::SlotFull => ("slot_full", StatusCode::CONFLICT),
+            ErrorCode::BookingNotFound => ("booking_not_found", StatusCode::NOT_FOUND),
+            ErrorCode::BookingClosed => ("booking_closed", StatusCode::CONFLICT),
+            ErrorCode::IdempotencyKeyReused => {
+                ("idempotency_key_reused", StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            ErrorCode::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
             ErrorCode::Timeout => ("timeout", StatusCode::REQUEST_TIMEOUT),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
             ErrorCode::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),

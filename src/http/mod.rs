@@ -1,5 +1,6 @@
 //! The HTTP API (axum): the public chat and search contract, health, and the OpenAPI document.
 
+pub mod booking;
 pub mod chat;
 pub mod courses;
 pub mod error;
@@ -42,18 +43,29 @@ pub struct AppState {
     pub database: Database,
     /// The longest chat text accepted.
     pub max_text_chars: usize,
+    /// Appointments, course registrations and their mails.
+    pub booking: crate::transactions::appointments::BookingContext,
+    /// The admin API's bearer token (the API is off without one).
+    pub admin_token: Option<Arc<str>>,
 }
 
 /// The OpenAPI document of the public API.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Auskunft", description = "Citizen-service assistant: chat and knowledge search"),
-    paths(chat::chat, search::search, search::service, offices::offices, courses::courses, courses::course, health),
+    paths(
+        chat::chat, search::search, search::service, offices::offices, courses::courses, courses::course,
+        booking::slots, booking::book, booking::appointment, booking::cancel, booking::ics,
+        booking::register, booking::registration, booking::cancel_registration, booking::day_list,
+        health
+    ),
     components(schemas(error::ErrorBody, HealthBody)),
     tags(
         (name = "chat", description = "The conversation"),
         (name = "knowledge", description = "The knowledge base"),
-        (name = "courses", description = "The Volkshochschule's courses"),
+        (name = "courses", description = "The Volkshochschule's courses and registrations"),
+        (name = "appointments", description = "Appointments at citizens' offices"),
+        (name = "admin", description = "For counter staff (bearer token)"),
         (name = "operations", description = "Health")
     )
 )]
@@ -68,6 +80,22 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/offices", get(offices::offices))
         .route("/api/v1/courses", get(courses::courses))
         .route("/api/v1/courses/{id}", get(courses::course))
+        .route(
+            "/api/v1/courses/{id}/registrations",
+            post(booking::register),
+        )
+        .route(
+            "/api/v1/courses/{id}/registrations/{code}",
+            get(booking::registration).delete(booking::cancel_registration),
+        )
+        .route("/api/v1/appointments/slots", get(booking::slots))
+        .route("/api/v1/appointments", post(booking::book))
+        .route(
+            "/api/v1/appointments/{code}",
+            get(booking::appointment).delete(booking::cancel),
+        )
+        .route("/api/v1/appointments/{code}/ics", get(booking::ics))
+        .route("/api/v1/admin/appointments", get(booking::day_list))
         .route("/healthz", get(health))
         .route("/livez", get(live))
         .route("/openapi.json", get(openapi))

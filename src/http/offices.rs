@@ -59,6 +59,21 @@ pub struct OfficeSummary {
     pub transit: Option<String>,
     /// Accessibility.
     pub accessibility: Option<String>,
+    /// Appointments bookable here through Auskunft (null where the office takes none).
+    pub booking: Option<OfficeBooking>,
+}
+
+/// How an office takes appointments.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OfficeBooking {
+    /// Booking hours (OpenStreetMap syntax).
+    pub hours: String,
+    /// Counters serving appointments at once (the capacity of a slot).
+    pub counters: u32,
+    /// The slot grid in minutes.
+    pub slot_minutes: u32,
+    /// The services bookable here (slugs).
+    pub services: Vec<String>,
 }
 
 /// Lists the offices.
@@ -92,6 +107,7 @@ pub async fn offices(
         return Err(ApiError::invalid(format!("no office of kind '{kind}'")));
     }
     let now = chrono::Utc::now();
+    let schedule = &state.knowledge.schedule;
     let offices = knowledge
         .offices
         .iter()
@@ -113,6 +129,20 @@ pub async fn offices(
                 appointments_url: office.appointments_url.clone(),
                 transit: localized(&office.transit, lang).map(String::from),
                 accessibility: localized(&office.accessibility, lang).map(String::from),
+                booking: schedule
+                    .offices
+                    .get(&office.id)
+                    .map(|calendar| OfficeBooking {
+                        hours: calendar.hours_text.clone(),
+                        counters: calendar.counters,
+                        slot_minutes: calendar.slot_minutes,
+                        services: schedule
+                            .types
+                            .values()
+                            .filter(|t| t.offices.contains(&office.id))
+                            .map(|t| t.service.clone())
+                            .collect(),
+                    }),
             }
         })
         .collect();

@@ -31,6 +31,8 @@ pub struct Knowledge {
     pub courses: CourseCatalog,
     /// The offices, findable by name, district and kind.
     pub offices: OfficeDirectory,
+    /// The appointment calendar (appointments.toml).
+    pub schedule: Arc<crate::booking::Schedule>,
 }
 
 /// Knowledge could not be made ready.
@@ -42,6 +44,9 @@ pub enum KnowledgeError {
     /// Building the index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
+    /// The appointment calendar is invalid.
+    #[error("the appointment calendar has problems:\n{}", .0.join("\n"))]
+    Schedule(Vec<String>),
 }
 
 impl Knowledge {
@@ -52,11 +57,14 @@ impl Knowledge {
         let german = base.lexicons.get(&Lang::De).cloned().unwrap_or_default();
         let courses = CourseCatalog::new(base.courses.clone(), &german);
         let offices = OfficeDirectory::new(&base.offices, &base.lexicons);
+        let schedule =
+            crate::booking::Schedule::load(dir, &base).map_err(KnowledgeError::Schedule)?;
         Ok(Knowledge {
             base,
             index,
             courses,
             offices,
+            schedule: Arc::new(schedule),
         })
     }
 }

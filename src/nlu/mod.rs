@@ -37,8 +37,15 @@ pub const INTENTS: [&str; 14] = [
 ];
 
 /// Entity types computed from data rather than declared in entities.toml.
-pub const BUILT_IN_ENTITIES: [&str; 5] =
-    ["service", "office", "course_topic", "person_name", "text"];
+/// `button` slots are filled only by buttons (`slot:NAME:VALUE`) or by the handler.
+pub const BUILT_IN_ENTITIES: [&str; 6] = [
+    "service",
+    "office",
+    "course_topic",
+    "person_name",
+    "text",
+    "button",
+];
 
 /// The languages intents are written in.
 pub const INTENT_LANGS: [Lang; 4] = [Lang::De, Lang::En, Lang::Uk, Lang::Ar];
@@ -434,6 +441,21 @@ impl Nlu {
                     .map(|name| (name, office.id.clone()))
                     .collect::<Vec<_>>()
             }),
+        );
+        // "Egal" for an office: the earliest appointment anywhere.
+        entities.add_words(
+            "office",
+            [
+                "egal",
+                "egal wo",
+                "irgendwo",
+                "beliebig",
+                "ist mir egal",
+                "any",
+                "anywhere",
+                "no preference",
+            ]
+            .map(|word| (word.to_string(), "any".to_string())),
         );
         // The knowledge base's own words teach the classifier what a service question looks like.
         // (Entries that describe a transaction would teach the wrong intent: they are left out.)

@@ -2,4 +2,7 @@
 //! forms of intents/forms/ that name it. A new transaction is a form file plus one handler here, registered
 //! in `startup.rs`.
 
+pub mod appointments;
 pub mod courses;
+pub mod registration;
+pub mod texts;
