@@ -341,9 +341,9 @@ impl Settings {
                     .to_string(),
             );
         }
-        if !(10..=86_400).contains(&self.booking.hold_secs) {
+        if !(2..=86_400).contains(&self.booking.hold_secs) {
             problems.push(format!(
-                "booking.hold_secs is {}; use 10 to 86400",
+                "booking.hold_secs is {}; use 2 to 86400",
                 self.booking.hold_secs
             ));
         }

@@ -42,7 +42,9 @@ CREATE TABLE course_registrations (
     queued_at       BIGINT  NOT NULL,
     seq             BIGINT  NOT NULL,
     idempotency_key TEXT    UNIQUE,
-    request_hash    TEXT
+    request_hash    TEXT,
+    -- The order of registration per course (1, 2, 3 ...): the waiting list's order.
+    UNIQUE (course, seq)
 );
 CREATE INDEX course_registrations_course ON course_registrations (course, status, seq);
 

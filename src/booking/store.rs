@@ -657,12 +657,17 @@ impl Bookings {
         }
         let (code, key) = new_code_and_key('K');
         let capacity = i32::try_from(new.capacity).unwrap_or(i32::MAX);
-        let seq = now.timestamp_micros();
-        let result: Result<()> = with_pool!(&self.database, |pool, begin| {
-            let mut tx = pool.begin_with(begin).await.map_err(db)?;
-            let inserted = sqlx::query(
+        // The registration's place in the course's order is the next number, taken inside the
+        // transaction; two concurrent ones that took the same number collide on UNIQUE (course, seq) and
+        // the loser tries again.
+        let mut done = false;
+        for _attempt in 0..50 {
+            let result: Result<bool> = with_pool!(&self.database, |pool, begin| {
+                let mut tx = pool.begin_with(begin).await.map_err(db)?;
+                let inserted = sqlx::query(
                 "INSERT INTO course_registrations (code, auth_key, course, status, name, email, reduced, lang, queued_at, seq, idempotency_key, request_hash) \
-                 VALUES ($1, $2, $3, 'waiting', $4, $5, $6, $7, $8, $9, $10, $11)",
+                 VALUES ($1, $2, $3, 'waiting', $4, $5, $6, $7, $8, \
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM course_registrations WHERE course = $3), $9, $10)",
             )
             .bind(&code)
             .bind(&key)
@@ -672,32 +677,27 @@ impl Bookings {
             .bind(new.reduced)
             .bind(&new.lang)
             .bind(now.timestamp())
-            .bind(seq)
             .bind(new.idempotency.as_ref().map(|(k, _)| k))
             .bind(new.idempotency.as_ref().map(|(_, h)| h))
             .execute(&mut *tx)
             .await;
-            match inserted {
-                Ok(_) => {}
-                Err(error) if is_unique_violation(&error) => {
-                    return match &new.idempotency {
-                        Some((k, h)) => {
-                            drop(tx);
-                            self.registration_by_idempotency_key(k, h)
-                                .await?
-                                .ok_or_else(|| {
-                                    BookingError::Database(
-                                        "idempotent registration vanished".into(),
-                                    )
-                                })
+                match inserted {
+                    Ok(_) => {}
+                    Err(error) if is_unique_violation(&error) => {
+                        drop(tx);
+                        if let Some((k, h)) = &new.idempotency
+                            && let Some(existing) =
+                                self.registration_by_idempotency_key(k, h).await?
+                        {
+                            return Ok(existing);
                         }
-                        None => Err(db(error)),
-                    };
+                        // Another registration took the same number: try again.
+                        continue;
+                    }
+                    Err(error) => return Err(db(error)),
                 }
-                Err(error) => return Err(db(error)),
-            }
-            // Nobody jumps the waiting list.
-            let waiting: i64 = sqlx::query(
+                // Nobody jumps the waiting list.
+                let waiting: i64 = sqlx::query(
                 "SELECT COUNT(*) FROM course_registrations WHERE course = $1 AND status = 'waiting' AND code <> $2",
             )
             .bind(&new.course)
@@ -707,20 +707,20 @@ impl Bookings {
             .map_err(db)?
             .try_get(0)
             .map_err(db)?;
-            if waiting == 0 {
-                for _attempt in 0..=capacity.min(1000) {
-                    let taken: Vec<(i32,)> = sqlx::query_as(
-                        "SELECT seat FROM course_seats WHERE course = $1 ORDER BY seat",
-                    )
-                    .bind(&new.course)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                    let Some(seat) = (0..capacity).find(|s| !taken.iter().any(|(t,)| t == s))
-                    else {
-                        break;
-                    };
-                    let claimed = sqlx::query(
+                if waiting == 0 {
+                    for _attempt in 0..=capacity.min(1000) {
+                        let taken: Vec<(i32,)> = sqlx::query_as(
+                            "SELECT seat FROM course_seats WHERE course = $1 ORDER BY seat",
+                        )
+                        .bind(&new.course)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                        let Some(seat) = (0..capacity).find(|s| !taken.iter().any(|(t,)| t == s))
+                        else {
+                            break;
+                        };
+                        let claimed = sqlx::query(
                         "INSERT INTO course_seats (course, seat, code) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                     )
                     .bind(&new.course)
@@ -729,22 +729,31 @@ impl Bookings {
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
-                    if claimed.rows_affected() == 1 {
-                        sqlx::query(
+                        if claimed.rows_affected() == 1 {
+                            sqlx::query(
                             "UPDATE course_registrations SET status = 'confirmed' WHERE code = $1",
                         )
                         .bind(&code)
                         .execute(&mut *tx)
                         .await
                         .map_err(db)?;
-                        break;
+                            break;
+                        }
                     }
                 }
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            });
+            if result? {
+                done = true;
+                break;
             }
-            tx.commit().await.map_err(db)?;
-            Ok(())
-        });
-        result?;
+        }
+        if !done {
+            return Err(BookingError::Database(
+                "could not take a place in the registration order".into(),
+            ));
+        }
         self.registration(&code, &key).await
     }
 

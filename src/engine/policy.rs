@@ -313,7 +313,16 @@ impl Engine {
             .hits
             .iter()
             .any(|hit| nlu.relates(&top_intent, &hit.slug) && hit.confidence >= RELATED_GROUNDING);
-        let grounded = known_topic || probability >= SURE_INTENT && (has_handler || related_topic);
+        // A form that books a service needs a service the city offers: a message with words neither
+        // the knowledge base nor the intent's examples know ("Termin beim Friseur") is not one.
+        let form_needs_service = nlu
+            .forms
+            .get(&top_intent)
+            .is_some_and(|form| form.slots.iter().any(|s| s.entity == "service"));
+        let handler_takes_it =
+            has_handler && (!form_needs_service || nlu.unfamiliar_words(&top_intent, text) == 0);
+        let grounded =
+            known_topic || probability >= SURE_INTENT && (handler_takes_it || related_topic);
         if top_intent != intent::SERVICE_INFO
             && probability >= INTENT_THRESHOLD
             && !knowledge_wins

@@ -113,6 +113,15 @@ pub struct Nlu {
     pub examples: Vec<Example>,
     /// The services an appointment can be booked for.
     pub bookable: Vec<String>,
+    /// Per intent, the words of its examples (lower case), to tell its own words from a topic.
+    vocabulary: BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+/// The words of a text, lower case, split at everything that is not a letter or digit.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
 }
 
 #[derive(Deserialize)]
@@ -479,6 +488,13 @@ impl Nlu {
         }
         let classifier = Classifier::train(&examples);
         let language = LanguageDetection::new(&language_examples);
+        let mut vocabulary: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+        for example in &examples {
+            vocabulary
+                .entry(example.intent.clone())
+                .or_default()
+                .extend(words(&example.text));
+        }
         Ok(Nlu {
             classifier,
             entities,
@@ -488,7 +504,17 @@ impl Nlu {
             services,
             examples,
             bookable,
+            vocabulary,
         })
+    }
+
+    /// How many words of a text never occur in the intent's examples ("Friseur" in "Termin beim
+    /// Friseur"): what the message is about beyond the intent itself.
+    pub fn unfamiliar_words(&self, intent: &str, text: &str) -> usize {
+        let Some(known) = self.vocabulary.get(intent) else {
+            return words(text).count();
+        };
+        words(text).filter(|w| !known.contains(w)).count()
     }
 
     /// The default knowledge entry of an intent.

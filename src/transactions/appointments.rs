@@ -5,7 +5,7 @@
 //! Booking slots: `service`, `office` (an id or `any`), `day` and `time` (typed, optional), `start`
 //! (`OFFICE@UNIX-SECONDS`, from a button or derived from day and time), `after` (the "later" button),
 //! `name`, `email`, `replaces` (`CODE KEY` of a booking being moved). The handler keeps `held`
-//! (`CODE KEY SERVICE START`): the reservation that holds the chosen slot while the citizen types name and
+//! (`CODE KEY SERVICE START EXPIRES`): the reservation that holds the chosen slot while the citizen types name and
 //! e-mail; it is released when the choice changes and confirmed at the end.
 
 use std::sync::Arc;
@@ -885,7 +885,10 @@ impl FormHandler for BookingChanges {
                     })
             };
             match found {
-                Ok((true, _)) => Vec::new(),
+                Ok((true, description)) => {
+                    slots.insert("booking".into(), description);
+                    Vec::new()
+                }
                 Ok((false, _)) => {
                     slots.remove("code");
                     slots.remove("key");
@@ -909,7 +912,10 @@ impl FormHandler for BookingChanges {
         } else {
             t.will_cancel
         };
-        format!("{}: {code}\n{question}", t.code)
+        match filled.get("booking") {
+            Some(booking) => format!("{booking}\n{question}"),
+            None => format!("{}: {code}\n{question}", t.code),
+        }
     }
 
     fn commit<'a>(

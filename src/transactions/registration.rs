@@ -53,11 +53,7 @@ pub fn registration_summary(context: &BookingContext, registration: &Registratio
             || registration.course.clone(),
             |c| format!("{} ({})", c.title, c.id),
         );
-    format!(
-        "{} {title}: {}",
-        registration.code,
-        registration.status.as_str()
-    )
+    format!("{} {title}", registration.code)
 }
 
 /// The mail to the participant who moved up from the waiting list.

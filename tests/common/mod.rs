@@ -2,6 +2,8 @@
 //! database and the shipped knowledge base.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::path::PathBuf;
 
 use auskunft::config::Settings;
