@@ -210,7 +210,10 @@ async fn a_killed_server_leaves_no_half_and_no_double_booking() {
         answers.iter().filter(|(status, _)| *status == 409).count(),
         cut_off
     );
-    assert!(cut_off > 0, "the process died while requests were in flight");
+    assert!(
+        cut_off > 0,
+        "the process died while requests were in flight"
+    );
 
     // Restart on the same file.
     let server = Server::start(&database).await;

@@ -6,6 +6,10 @@
 //! - `> text`: the citizen types; `>> action`: the citizen presses a button with that action;
 //! - `< intent: NAME`, `< service: SLUG` (or `-` for none), `< lang: TAG`, `< handoff: true|false`,
 //!   `< contains: TEXT`, `< not: TEXT`, `< button: ACTION-PREFIX`: checks on the last answer;
+//! - `>>#N`: the citizen presses the Nth button of the last answer; `>>~ PREFIX`: the first button
+//!   whose action starts with PREFIX;
+//! - `< remember: NAME REGEX`: keeps the first capture group (or the match) of the last answer's text;
+//!   `${NAME}` in later lines stands for it (booking codes and keys are random);
 //! - `@lang TAG` sends that language hint with the following messages (`@lang -` stops);
 //! - `@restart`: the server restarts (a new engine on the same database, empty caches);
 //! - `#` comments and blank lines are ignored.
@@ -74,8 +78,13 @@ async fn run(path: &Path, world: &World) -> Vec<String> {
     let mut lang: Option<String> = None;
     let mut last: Option<Reply> = None;
     let mut failures = Vec::new();
+    let mut remembered: Vec<(String, String)> = Vec::new();
     for (index, raw) in content.lines().enumerate() {
-        let line = raw.trim();
+        let mut substituted = raw.trim().to_string();
+        for (name, value) in &remembered {
+            substituted = substituted.replace(&format!("${{{name}}}"), value);
+        }
+        let line = substituted.as_str();
         let at = format!("{name}:{}", index + 1);
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -89,8 +98,38 @@ async fn run(path: &Path, world: &World) -> Vec<String> {
             (engine, database) = world.engine().await;
             continue;
         }
-        let content = if let Some(action) = line.strip_prefix(">> ") {
-            Some(InboundContent::Action(action.to_string()))
+        let buttons: Vec<String> = last
+            .iter()
+            .flat_map(|reply| &reply.messages)
+            .flat_map(|m| &m.buttons)
+            .map(|b| b.action.clone())
+            .collect();
+        let pressed = if let Some(number) = line.strip_prefix(">>#") {
+            match number
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| buttons.get(n.wrapping_sub(1)))
+            {
+                Some(action) => Some(action.clone()),
+                None => {
+                    failures.push(format!("{at}: no button {number} in {buttons:?}"));
+                    continue;
+                }
+            }
+        } else if let Some(prefix) = line.strip_prefix(">>~ ") {
+            match buttons.iter().find(|a| a.starts_with(prefix.trim())) {
+                Some(action) => Some(action.clone()),
+                None => {
+                    failures.push(format!("{at}: no button {prefix} in {buttons:?}"));
+                    continue;
+                }
+            }
+        } else {
+            line.strip_prefix(">> ").map(String::from)
+        };
+        let content = if let Some(action) = pressed {
+            Some(InboundContent::Action(action))
         } else {
             line.strip_prefix("> ")
                 .map(|text| InboundContent::Text(text.to_string()))
@@ -133,6 +172,20 @@ async fn run(path: &Path, world: &World) -> Vec<String> {
             .map(|(k, v)| (k.trim(), v.trim()))
             .unwrap_or((check, ""));
         let ok = match key {
+            "remember" => {
+                let (name, pattern) = expected.split_once(' ').unwrap_or((expected, ""));
+                let found = regex::Regex::new(pattern).ok().and_then(|re| {
+                    re.captures(&text).map(|c| {
+                        c.get(1)
+                            .or_else(|| c.get(0))
+                            .map_or(String::new(), |m| m.as_str().to_string())
+                    })
+                });
+                if let Some(value) = &found {
+                    remembered.push((name.to_string(), value.clone()));
+                }
+                found.is_some()
+            }
             "intent" => reply.intent.name == expected,
             "service" => reply.service.as_ref().map_or("-", |s| s.slug.as_str()) == expected,
             "lang" => reply.lang == expected,

@@ -242,7 +242,7 @@ impl Schedule {
             }
             let mut start = range.range.start;
             // Slots start on the unit grid.
-            let minute_of_day = i64::from(start.and_utc().timestamp().rem_euclid(86_400) / 60);
+            let minute_of_day = start.and_utc().timestamp().rem_euclid(86_400) / 60;
             let offset = minute_of_day.rem_euclid(unit);
             if offset != 0 {
                 start += Duration::minutes(unit - offset);

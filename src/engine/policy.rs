@@ -556,12 +556,29 @@ impl Engine {
                         .courses()
                         .and_then(|courses| courses.topic_of(&rest, strict))
                 }
-                "service" => results
-                    .hits
-                    .first()
-                    .filter(|hit| hit.confidence >= self.settings.answer_threshold)
-                    .filter(|hit| !nlu.describes_transaction(&hit.slug))
-                    .map(|hit| hit.slug.clone()),
+                "service" => {
+                    let confident = |results: &SearchResults| {
+                        results
+                            .hits
+                            .first()
+                            .filter(|hit| hit.confidence >= self.settings.answer_threshold)
+                            .filter(|hit| !nlu.describes_transaction(&hit.slug))
+                            .map(|hit| hit.slug.clone())
+                    };
+                    // Dates, times and other details dilute the question: without them it may name
+                    // the service clearly ("Termin für eine Meldebescheinigung am 24.12.").
+                    confident(results).or_else(|| {
+                        let details: Vec<&Entity> = entities
+                            .iter()
+                            .filter(|e| !matches!(e.kind.as_str(), "office" | "cancel"))
+                            .collect();
+                        if details.is_empty() {
+                            return None;
+                        }
+                        let rest = Entities::without(text, &details);
+                        self.search(&rest, lang).ok().and_then(|r| confident(&r))
+                    })
+                }
                 "text" | "person_name" if asking == Some(slot.name.as_str()) => {
                     Some(text.trim().to_string())
                 }
@@ -820,7 +837,13 @@ impl Engine {
         );
         let mut messages = Vec::new();
         if filled == 0 {
-            let reason = errors.first().cloned().unwrap_or_default();
+            // Nothing usable: the handler says what is wrong with the answer to the question asked.
+            let reason = errors.first().cloned().unwrap_or_else(|| {
+                asking
+                    .as_deref()
+                    .and_then(|slot| handler.validate(slot, text, &slots, lang).err())
+                    .unwrap_or_default()
+            });
             messages.push(message(
                 format!("{} {reason}", texts(lang).not_accepted)
                     .trim()
@@ -1072,6 +1095,16 @@ impl Engine {
                         let mut outcome =
                             self.plain(lang, state, "course.search", &course_details(course, lang));
                         outcome.service = self.related_service("course.search", lang);
+                        // Registration straight from the details, where a handler takes it.
+                        if let Some(nlu) = &self.nlu
+                            && self.handler_for(nlu, "course.register").is_some()
+                            && let Some(message) = outcome.messages.last_mut()
+                        {
+                            message.buttons.push(Button {
+                                label: texts(lang).register.to_string(),
+                                action: format!("form:course.register?course={}", course.id),
+                            });
+                        }
                         outcome
                     }
                     None => unknown(state),

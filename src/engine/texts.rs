@@ -59,6 +59,8 @@ pub struct Texts {
     pub free_seats: &'static str,
     /// Course sessions are held online.
     pub online: &'static str,
+    /// Button: register for a course.
+    pub register: &'static str,
 }
 
 const GERMAN: Texts = Texts {
@@ -95,6 +97,7 @@ const GERMAN: Texts = Texts {
     full: "ausgebucht, Warteliste",
     free_seats: "freie Plätze",
     online: "online",
+    register: "Anmelden",
 };
 
 const EASY_GERMAN: Texts = Texts {
@@ -128,6 +131,7 @@ const EASY_GERMAN: Texts = Texts {
     full: "voll, Warteliste",
     free_seats: "freie Plätze",
     online: "im Internet",
+    register: "Anmelden",
 };
 
 const ENGLISH: Texts = Texts {
@@ -163,6 +167,7 @@ const ENGLISH: Texts = Texts {
     full: "fully booked, waiting list",
     free_seats: "seats free",
     online: "online",
+    register: "Register",
 };
 
 const UKRAINIAN: Texts = Texts {
@@ -198,6 +203,7 @@ const UKRAINIAN: Texts = Texts {
     full: "місць немає, список очікування",
     free_seats: "вільних місць",
     online: "онлайн",
+    register: "Зареєструватися",
 };
 
 const ARABIC: Texts = Texts {
@@ -231,6 +237,7 @@ const ARABIC: Texts = Texts {
     full: "مكتملة، قائمة انتظار",
     free_seats: "مقاعد شاغرة",
     online: "عبر الإنترنت",
+    register: "التسجيل",
 };
 
 /// The texts of a language.

@@ -587,13 +587,16 @@ pub async fn register(
         course.id,
         serde_json::to_string(&request).unwrap_or_default()
     );
+    let applicant = registration::Applicant {
+        name: &name,
+        email: &email,
+        reduced: request.reduced,
+        lang,
+    };
     let (registration, _) = registration::register(
         &state.booking,
         course,
-        &name,
-        &email,
-        request.reduced,
-        lang,
+        applicant,
         idempotency.map(|key| (format!("api:{key}"), fingerprint)),
         now,
     )

@@ -514,7 +514,10 @@ impl Nlu {
         let Some(known) = self.vocabulary.get(intent) else {
             return words(text).count();
         };
-        words(text).filter(|w| !known.contains(w)).count()
+        // Numbers (dates, times, codes) are details, not a topic.
+        words(text)
+            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()) && !known.contains(w))
+            .count()
     }
 
     /// The default knowledge entry of an intent.

@@ -161,28 +161,38 @@ pub async fn cancel_registration(
     Ok((cancelled, promoted))
 }
 
-/// Registers and mails; the registration.
+/// Who registers.
+#[derive(Debug, Clone, Copy)]
+pub struct Applicant<'a> {
+    /// The participant's name.
+    pub name: &'a str,
+    /// The participant's e-mail address.
+    pub email: &'a str,
+    /// Whether the reduced fee applies.
+    pub reduced: bool,
+    /// The language of the mails.
+    pub lang: Lang,
+}
+
+/// Registers and mails; the registration and the sentence about the mail.
 pub async fn register(
     context: &BookingContext,
     course: &Course,
-    name: &str,
-    email: &str,
-    reduced: bool,
-    lang: Lang,
+    applicant: Applicant<'_>,
     idempotency: Option<(String, String)>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Registration, &'static str), BookingError> {
     let new = NewRegistration {
         course: course.id.clone(),
         capacity: course.free_seats(),
-        name: name.to_string(),
-        email: email.to_string(),
-        reduced,
-        lang: lang.tag().to_string(),
+        name: applicant.name.to_string(),
+        email: applicant.email.to_string(),
+        reduced: applicant.reduced,
+        lang: applicant.lang.tag().to_string(),
         idempotency,
     };
     let registration = context.bookings.register(&new, now).await?;
-    let mailed = mail_registration(context, &registration, lang).await;
+    let mailed = mail_registration(context, &registration, applicant.lang).await;
     Ok((registration, mailed))
 }
 
@@ -353,21 +363,19 @@ impl FormHandler for CourseRegistration {
                 format!("chat:{}:register", context.idempotency_key),
                 format!("{}|{name}|{email}|{reduced}", course.id),
             ));
-            let (registration, mailed) = register(
-                &self.context,
-                course,
-                &name,
-                &email,
+            let applicant = Applicant {
+                name: &name,
+                email: &email,
                 reduced,
                 lang,
-                idempotency,
-                context.now,
-            )
-            .await
-            .map_err(|error| {
-                tracing::warn!(%error, "course registration failed");
-                t.booking_failed.to_string()
-            })?;
+            };
+            let (registration, mailed) =
+                register(&self.context, course, applicant, idempotency, context.now)
+                    .await
+                    .map_err(|error| {
+                        tracing::warn!(%error, "course registration failed");
+                        t.booking_failed.to_string()
+                    })?;
             let status = match (registration.status, registration.position) {
                 (RegistrationStatus::Waiting, Some(position)) => {
                     format!("{} {position}.", t.waiting)
