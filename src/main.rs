@@ -206,6 +206,11 @@ fn check(
         Err(error) => return Err(error.into()),
     };
     let mut intent_examples = None;
+    if let Some(knowledge) = &knowledge
+        && let Err(mut found) = auskunft::booking::Schedule::load(&dir, knowledge)
+    {
+        problems.append(&mut found);
+    }
     if let Some(knowledge) = &knowledge {
         match auskunft::nlu::Nlu::load(intents, knowledge) {
             Ok(nlu) => intent_examples = Some(nlu.examples.len()),

@@ -42,6 +42,62 @@ fn broken_knowledge() -> tempfile::TempDir {
     dir
 }
 
+/// A copy of the shipped knowledge with another appointments.toml.
+fn knowledge_with_calendar(calendar: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    for sub in ["services", "offices", "lexicon", "courses"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(shipped.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(dir.path().join("appointments.toml"), calendar).unwrap();
+    dir
+}
+
+#[test]
+fn check_reports_mistakes_in_the_appointment_calendar_with_their_line() {
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge/appointments.toml"),
+    )
+    .unwrap();
+    let broken = shipped
+        .replace(
+            "hours = \"Th 09:00-12:00,13:00-17:00; PH off\"",
+            "hours = \"Donnerstags 9 bis 12\"",
+        )
+        .replace("beglaubigung = 15\n", "");
+    assert_ne!(broken, shipped);
+    let dir = knowledge_with_calendar(&broken);
+    let output = auskunft()
+        .arg("check")
+        .arg("--knowledge")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let file = dir.path().join("appointments.toml");
+    let office_line = broken
+        .lines()
+        .position(|l| l.contains("[offices.buergerbuero-liebertwolkwitz]"))
+        .unwrap()
+        + 1;
+    assert!(
+        stdout.contains(&format!(
+            "{}:{office_line}: [offices.buergerbuero-liebertwolkwitz]: hours `Donnerstags 9 bis 12` do not parse",
+            file.display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the bookable service `beglaubigung` has no duration"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn check_passes_on_the_shipped_knowledge() {
     let output = auskunft().arg("check").output().unwrap();

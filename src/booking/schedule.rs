@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use opening_hours::OpeningHours;
 use serde::Deserialize;
 
-use crate::knowledge::KnowledgeBase;
 use crate::knowledge::offices::{TIME_ZONE, parse_hours};
+use crate::knowledge::{KnowledgeBase, Problem};
 
 /// The file in the knowledge directory.
 pub const FILE: &str = "appointments.toml";
@@ -92,43 +92,70 @@ impl Schedule {
     /// Reads the calendar from the knowledge directory, checked against the knowledge base: every
     /// bookable service needs a duration, every office must exist, hours must parse. A missing file is
     /// an empty calendar (nothing bookable).
-    pub fn load(dir: &Path, base: &KnowledgeBase) -> Result<Schedule, Vec<String>> {
+    pub fn load(dir: &Path, base: &KnowledgeBase) -> Result<Schedule, Vec<Problem>> {
         let path = dir.join(FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Schedule::default());
             }
-            Err(error) => return Err(vec![format!("{}: {error}", path.display())]),
+            Err(error) => {
+                return Err(vec![Problem {
+                    file: path.clone(),
+                    line: 1,
+                    message: format!("cannot read: {error}"),
+                }]);
+            }
         };
         let file: ScheduleFile = toml::from_str(&text).map_err(|error| {
-            vec![format!(
-                "{}: {}",
-                path.display(),
-                error.to_string().trim_end()
-            )]
+            let line = error
+                .span()
+                .map_or(1, |span| text[..span.start].matches('\n').count() + 1);
+            vec![Problem {
+                file: path.clone(),
+                line,
+                message: error.message().to_string(),
+            }]
         })?;
         let mut problems = Vec::new();
-        let at = path.display();
+        // The line of the first occurrence of a key or section, for the editor.
+        let problem = |needle: &str, message: String| Problem {
+            file: path.clone(),
+            line: text
+                .lines()
+                .position(|l| l.contains(needle))
+                .map_or(1, |i| i + 1),
+            message,
+        };
         if file.horizon_days == 0 || file.horizon_days > 180 {
-            problems.push(format!("{at}: horizon_days must be between 1 and 180"));
+            problems.push(problem(
+                "horizon_days",
+                "horizon_days must be between 1 and 180".to_string(),
+            ));
         }
         let mut offices = BTreeMap::new();
         for (id, office) in file.offices {
             if base.office(&id).is_none() {
-                problems.push(format!("{at}: [offices.{id}]: no office with this id"));
+                problems.push(problem(
+                    &format!("[offices.{id}]"),
+                    format!("[offices.{id}]: no office with this id in offices/"),
+                ));
             }
             if office.counters == 0 || office.counters > 100 {
-                problems.push(format!(
-                    "{at}: [offices.{id}]: counters must be between 1 and 100"
+                problems.push(problem(
+                    &format!("[offices.{id}]"),
+                    format!("[offices.{id}]: counters must be between 1 and 100"),
                 ));
             }
             if office.slot_minutes < 5
                 || office.slot_minutes > 240
                 || 60 % office.slot_minutes != 0 && office.slot_minutes % 60 != 0
             {
-                problems.push(format!(
-                    "{at}: [offices.{id}]: slot_minutes must divide an hour (5, 10, 15, 20, 30, 60)"
+                problems.push(problem(
+                    &format!("[offices.{id}]"),
+                    format!(
+                        "[offices.{id}]: slot_minutes must divide an hour (5, 10, 15, 20, 30, 60)"
+                    ),
                 ));
             }
             match parse_hours(&office.hours) {
@@ -144,23 +171,31 @@ impl Schedule {
                         },
                     );
                 }
-                Err(error) => problems.push(format!(
-                    "{at}: [offices.{id}]: hours `{}` do not parse: {error}",
-                    office.hours
+                Err(error) => problems.push(problem(
+                    &format!("[offices.{id}]"),
+                    format!(
+                        "[offices.{id}]: hours `{}` do not parse: {error}",
+                        office.hours
+                    ),
                 )),
             }
         }
         let mut types = BTreeMap::new();
         for (slug, minutes) in &file.durations {
             match base.service(slug) {
-                None => problems.push(format!("{at}: durations: no service `{slug}`")),
-                Some(service) if !service.bookable => problems.push(format!(
-                    "{at}: durations: `{slug}` is not marked bookable in its knowledge entry"
+                None => problems.push(problem(
+                    &format!("{slug} ="),
+                    format!("durations: no service `{slug}`"),
+                )),
+                Some(service) if !service.bookable => problems.push(problem(
+                    &format!("{slug} ="),
+                    format!("durations: `{slug}` is not marked bookable in its knowledge entry"),
                 )),
                 Some(service) => {
                     if *minutes == 0 || *minutes > 240 {
-                        problems.push(format!(
-                            "{at}: durations: `{slug}` must last 1 to 240 minutes"
+                        problems.push(problem(
+                            &format!("{slug} ="),
+                            format!("durations: `{slug}` must last 1 to 240 minutes"),
                         ));
                     }
                     let offering: Vec<String> = offices
@@ -176,8 +211,9 @@ impl Schedule {
                         .cloned()
                         .collect();
                     if offering.is_empty() {
-                        problems.push(format!(
-                            "{at}: durations: no office in [offices] offers `{slug}`"
+                        problems.push(problem(
+                            &format!("{slug} ="),
+                            format!("durations: no office in [offices] offers `{slug}`"),
                         ));
                     }
                     types.insert(
@@ -193,9 +229,12 @@ impl Schedule {
         }
         for service in base.services.iter().filter(|s| s.bookable) {
             if !types.contains_key(&service.slug) {
-                problems.push(format!(
-                    "{at}: durations: the bookable service `{}` has no duration",
-                    service.slug
+                problems.push(problem(
+                    "[durations]",
+                    format!(
+                        "durations: the bookable service `{}` has no duration",
+                        service.slug
+                    ),
                 ));
             }
         }

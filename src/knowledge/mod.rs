@@ -45,8 +45,8 @@ pub enum KnowledgeError {
     #[error(transparent)]
     Index(#[from] IndexError),
     /// The appointment calendar is invalid.
-    #[error("the appointment calendar has problems:\n{}", .0.join("\n"))]
-    Schedule(Vec<String>),
+    #[error("the appointment calendar has problems:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Schedule(Vec<Problem>),
 }
 
 impl Knowledge {
