@@ -200,7 +200,7 @@ pub fn engine(
     .with_nlu(nlu)
     .with_handler(
         "courses",
-        Arc::new(CourseSearch::new(Arc::clone(knowledge))),
+        Arc::new(CourseSearch::new(Arc::clone(knowledge)).with_bookings(booking.bookings.clone())),
     )
     .with_handler(
         "appointments",

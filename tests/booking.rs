@@ -256,6 +256,12 @@ async fn fifty_registrations_for_five_seats(app: &TestApp, sink: &SmtpSink) {
         (1..=45).collect::<Vec<u64>>(),
         "every waiting registration has its own place"
     );
+    // The course lists show it full.
+    let (_, listed) = app.get(&format!("/api/v1/courses/{course}")).await;
+    assert_eq!(
+        (listed["free_seats"].as_u64(), listed["status"].as_str()),
+        (Some(0), Some("full"))
+    );
     // Who is first now?
     let mut first = None;
     for (_, body) in &answers {

@@ -893,6 +893,20 @@ impl Bookings {
         Ok((cancelled, promoted))
     }
 
+    /// Confirmed registrations made here, per course number (courses without any are left out).
+    pub async fn confirmed_counts(&self) -> Result<std::collections::HashMap<String, u32>> {
+        let rows: Vec<(String, i64)> = with_pool!(&self.database, |pool, _begin| {
+            sqlx::query_as("SELECT course, COUNT(*) FROM course_seats GROUP BY course")
+                .fetch_all(pool)
+                .await
+                .map_err(db)?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(course, count)| (course, u32::try_from(count).unwrap_or(0)))
+            .collect())
+    }
+
     /// How many confirmed registrations a course has here.
     pub async fn confirmed_count(&self, course: &str) -> Result<u32> {
         let count: i64 = with_pool!(&self.database, |pool, _begin| {

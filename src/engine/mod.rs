@@ -27,8 +27,8 @@ use crate::store::{
 };
 pub use dialogue::{Dialogue, DialogueState, Slots};
 pub use policy::{
-    Decision, course_details, course_line, decide, local_date, office_decision, percent_decode,
-    percent_encode,
+    Decision, course_details, course_line, course_line_with, decide, local_date, office_decision,
+    percent_decode, percent_encode,
 };
 
 /// Intent names of the public contract that the engine itself produces.

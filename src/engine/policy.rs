@@ -1469,6 +1469,11 @@ impl Engine {
 
 /// One course in words: title, when, where, fee, seats.
 pub fn course_line(course: &Course, lang: Lang) -> String {
+    course_line_with(course, course.free_seats(), lang)
+}
+
+/// A course on one line, with the seats that are really free (the export's minus registrations here).
+pub fn course_line_with(course: &Course, free_seats: u32, lang: Lang) -> String {
     let t = texts(lang);
     let days: Vec<String> = course
         .weekdays
@@ -1480,7 +1485,7 @@ pub fn course_line(course: &Course, lang: Lang) -> String {
     } else {
         course.place.clone()
     };
-    let seats = match course.free_seats() {
+    let seats = match free_seats {
         0 => t.full.to_string(),
         free => format!("{free} {}", t.free_seats),
     };

@@ -83,9 +83,10 @@ pub struct CourseBody {
     pub status: String,
 }
 
-impl From<&Course> for CourseBody {
-    fn from(course: &Course) -> CourseBody {
-        let free_seats = course.free_seats();
+impl CourseBody {
+    /// The course with its seats still free: the export's free seats minus registrations made here.
+    fn new(course: &Course, registered_here: u32) -> CourseBody {
+        let free_seats = course.free_seats().saturating_sub(registered_here);
         let status = match free_seats {
             0 => "full",
             1..=3 => "few",
@@ -168,12 +169,22 @@ pub async fn courses(
         available_only: params.available.unwrap_or(false),
     };
     let today = chrono::Utc::now().date_naive();
-    let hits = state.knowledge.courses.search(&query, today);
+    let registered = registered_here(&state).await?;
+    let seats_taken = |id: &str| registered.get(id).copied().unwrap_or(0);
+    let hits: Vec<_> = state
+        .knowledge
+        .courses
+        .search(&query, today)
+        .into_iter()
+        .filter(|hit| {
+            !query.available_only || hit.course.free_seats() > seats_taken(&hit.course.id)
+        })
+        .collect();
     let total = hits.len();
     let courses = hits
         .into_iter()
         .take(limit)
-        .map(|hit| CourseBody::from(hit.course))
+        .map(|hit| CourseBody::new(hit.course, seats_taken(&hit.course.id)))
         .collect();
     Ok(Json(CoursesResponse { courses, total }))
 }
@@ -194,10 +205,35 @@ pub async fn course(
     Path(id): Path<String>,
 ) -> Result<Json<CourseBody>, ApiError> {
     match state.knowledge.courses.course(&id) {
-        Some(course) => Ok(Json(CourseBody::from(course))),
+        Some(course) => {
+            let registered = registered_here(&state).await?;
+            Ok(Json(CourseBody::new(
+                course,
+                registered.get(&course.id).copied().unwrap_or(0),
+            )))
+        }
         None => Err(ApiError::new(
             ErrorCode::CourseNotFound,
             "no course with that number; search at /api/v1/courses",
         )),
     }
+}
+
+/// Registrations made through Auskunft per course (the export counts only the course system's).
+async fn registered_here(
+    state: &AppState,
+) -> Result<std::collections::HashMap<String, u32>, ApiError> {
+    state
+        .booking
+        .bookings
+        .confirmed_counts()
+        .await
+        .map_err(|error| {
+            let correlation_id = uuid::Uuid::new_v4().simple().to_string();
+            tracing::error!(%correlation_id, %error, "cannot count course registrations");
+            ApiError::new(
+                ErrorCode::Unavailable,
+                format!("the course list is unavailable; please try again (correlation id {correlation_id})"),
+            )
+        })
 }

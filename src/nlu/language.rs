@@ -60,6 +60,13 @@ impl LanguageDetection {
     /// The language of a message, when it is clear: Arabic or Cyrillic script, or German/English with
     /// enough confidence and at least two words. `None` for short or mixed messages.
     pub fn detect(&self, text: &str) -> Option<Lang> {
+        // Codes, keys, dates and numbers ("T-KMXP-4821 483920") say nothing about the language.
+        let words: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+            .collect();
+        let text = words.join(" ");
+        let text = text.as_str();
         let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
         if letters.is_empty() {
             return None;
@@ -171,6 +178,23 @@ mod tests {
             detection.detect("Perso"),
             None,
             "one unknown word is too little to tell"
+        );
+    }
+
+    #[test]
+    fn codes_keys_and_numbers_tell_no_language() {
+        let detection = detection();
+        for text in [
+            "T-PTKY-9540 217073",
+            "K-WXYZ-0001 000000",
+            "24.12.2026 10:15",
+            "04109",
+        ] {
+            assert_eq!(detection.detect(text), None, "{text}");
+        }
+        assert_eq!(
+            detection.detect("T-PTKY-9540 Wie beantrage ich einen neuen Personalausweis?"),
+            Some(Lang::De)
         );
     }
 

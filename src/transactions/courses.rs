@@ -6,8 +6,9 @@ use std::sync::Arc;
 use auskunft_channel::{BoxFuture, Button, Message};
 use chrono::Weekday;
 
+use crate::booking::Bookings;
 use crate::engine::texts::texts;
-use crate::engine::{CommitContext, FormHandler, Slots, course_line, local_date};
+use crate::engine::{CommitContext, FormHandler, Slots, course_line_with, local_date};
 use crate::knowledge::Knowledge;
 use crate::knowledge::courses::{CourseQuery, TimeOfDay};
 use crate::lang::Lang;
@@ -18,12 +19,22 @@ const LISTED: usize = 5;
 /// Searches the course catalogue.
 pub struct CourseSearch {
     knowledge: Arc<Knowledge>,
+    bookings: Option<Bookings>,
 }
 
 impl CourseSearch {
     /// A search over this knowledge's catalogue.
     pub fn new(knowledge: Arc<Knowledge>) -> CourseSearch {
-        CourseSearch { knowledge }
+        CourseSearch {
+            knowledge,
+            bookings: None,
+        }
+    }
+
+    /// The same search counting the registrations made here in the free seats shown.
+    pub fn with_bookings(mut self, bookings: Bookings) -> CourseSearch {
+        self.bookings = Some(bookings);
+        self
     }
 
     fn query(slots: &Slots, knowledge: &Knowledge) -> CourseQuery {
@@ -74,10 +85,21 @@ impl FormHandler for CourseSearch {
                 }]);
             }
             let listed: Vec<_> = hits.iter().take(LISTED).collect();
+            let registered = match &self.bookings {
+                Some(bookings) => bookings.confirmed_counts().await.unwrap_or_else(|error| {
+                    tracing::warn!(%error, "cannot count course registrations");
+                    Default::default()
+                }),
+                None => Default::default(),
+            };
             let mut text = t.courses_found.to_string();
             for hit in &listed {
+                let free = hit
+                    .course
+                    .free_seats()
+                    .saturating_sub(registered.get(&hit.course.id).copied().unwrap_or(0));
                 text.push_str("\n- ");
-                text.push_str(&course_line(hit.course, lang));
+                text.push_str(&course_line_with(hit.course, free, lang));
             }
             let buttons = listed
                 .iter()

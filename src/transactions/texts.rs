@@ -1,5 +1,5 @@
-//! The sentences of the booking and registration transactions, in German (also for easy German) and
-//! English (also for Ukrainian and Arabic until those are written).
+//! The sentences of the booking and registration transactions, in German (also for easy German),
+//! English, Ukrainian and Arabic.
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -199,18 +199,155 @@ const ENGLISH: BookingTexts = BookingTexts {
     mail_cancel_hint: "You can cancel or reschedule in the chat with the code and key.",
 };
 
-/// The texts for a language (easy German takes German; Ukrainian and Arabic take English for now).
+const UKRAINIAN: BookingTexts = BookingTexts {
+    not_bookable: "Для цієї послуги я не можу записати вас на прийом.",
+    bookable_list: "Записати на прийом я можу, наприклад, для таких послуг:",
+    office_not_offering: "У цьому бюро немає запису на цю послугу. Будь ласка, оберіть одне з названих бюро.",
+    unknown_office: "Такого бюро я не знаю.",
+    any_office: "Будь-яке – найраніший час",
+    later: "Пізніше",
+    other_day: "Інший день",
+    no_slots_day: "На цей день вільного часу для запису вже немає. Ось найближчий вільний час.",
+    no_slots_at_time: "На цей час вільного запису немає. Ось найближчий вільний час.",
+    no_slots: "На жаль, у найближчі два тижні там немає вільного часу для запису. Будь ласка, оберіть інше бюро обслуговування громадян (Bürgerbüro) або перевірте ще раз завтра: новий час для запису з'являється щодня.",
+    day_out_of_range: "На цей день я не можу записати вас: запис можливий починаючи із завтрашнього дня на найближчі два тижні.",
+    slot_taken: "Цей час щойно зайняли. Будь ласка, оберіть інший.",
+    held_until: "Я зарезервував для вас цей час до",
+    summary_title: "Ваш запис:",
+    name: "Ім'я",
+    email: "Електронна пошта",
+    invalid_name: "Будь ласка, вкажіть ім'я та прізвище (від 2 до 100 символів).",
+    invalid_email: "Це недійсна адреса електронної пошти.",
+    invalid_date: "Я не розумію цієї дати.",
+    invalid_time: "Я не розумію цього часу.",
+    booked: "Вас записано на прийом.",
+    code: "Код бронювання",
+    key: "Ключ",
+    keep_code: "За допомогою коду та ключа ви можете скасувати або перенести запис тут, у чаті.",
+    bring: "Будь ласка, візьміть із собою:",
+    calendar_file: "Файл календаря (.ics)",
+    mail_sent: "Підтвердження з файлом календаря надсилається на вашу адресу електронної пошти.",
+    mail_failed: "Зараз не вдалося надіслати лист із підтвердженням. Будь ласка, запишіть код і ключ.",
+    mail_disabled: "Ця система не надсилає електронних листів. Будь ласка, запишіть код і ключ.",
+    expired_taken: "Час резервування минув, а цей час тим часом уже зайняли. Будь ласка, оберіть «Змінити» та новий час.",
+    booking_failed: "Зараз це не вдалося. Будь ласка, спробуйте ще раз.",
+    replaced: "Ваш попередній запис скасовано.",
+    not_found: "За цим кодом і ключем я не знайшов жодного бронювання. Будь ласка, перевірте обидва значення.",
+    invalid_code: "Код бронювання має такий вигляд: T-ABCD-1234 (запис на прийом) або K-ABCD-1234 (курси).",
+    invalid_key: "Ключ складається з шести цифр.",
+    will_cancel: "Скасувати це бронювання?",
+    will_reschedule: "Знайти для цього новий час? Попередній запис буде скасовано лише після того, як буде заброньовано новий.",
+    action_cancel: "Скасувати бронювання",
+    action_reschedule: "Перенести",
+    cancelled_booking: "Ваш запис скасовано.",
+    already_closed: "Це бронювання вже не можна змінити",
+    choose_new_time: "Оберіть новий час:",
+    other_time: "Інший час",
+    cannot_reschedule_course: "Реєстрацію на курс не можна перенести, її можна лише скасувати.",
+    unknown_course: "Курсу з таким номером я не знайшов.",
+    course_started: "Цей курс уже розпочався; зареєструватися тут більше неможливо. Народний університет (VHS) проконсультує вас за телефоном 0341 123-6000.",
+    choose_course: "Підходять такі курси:",
+    register: "Зареєструватися",
+    fee_normal: "Звичайна ціна",
+    fee_reduced: "Пільгова ціна",
+    seats_left: "Вільних місць:",
+    goes_to_waiting_list: "Курс заповнений: вас буде внесено до списку очікування.",
+    registered: "Вас зареєстровано.",
+    waiting: "Курс заповнений. Ви в списку очікування під номером",
+    registration_cancelled: "Вашу реєстрацію на курс скасовано.",
+    promoted_subject: "Ви отримали місце на курсі",
+    promoted_body: "Звільнилося місце: вашу реєстрацію зі списку очікування тепер підтверджено.",
+    appointment_subject: "Ваш запис на прийом",
+    registration_subject: "Ваша реєстрація на курс",
+    mail_greeting: "Доброго дня,",
+    mail_cancel_hint: "Скасувати або перенести запис можна в чаті за допомогою коду та ключа.",
+};
+
+const ARABIC: BookingTexts = BookingTexts {
+    not_bookable: "لا يمكنني حجز موعد لهذه الخدمة.",
+    bookable_list: "يمكنني حجز مواعيد مثلًا للخدمات التالية:",
+    office_not_offering: "هذا المكتب لا يقدّم هذا الموعد. يُرجى اختيار أحد المكاتب المذكورة.",
+    unknown_office: "لا أعرف هذا المكتب.",
+    any_office: "أي مكتب – أقرب موعد",
+    later: "لاحقًا",
+    other_day: "يوم آخر",
+    no_slots_day: "لم يعد هناك موعد متاح في هذا اليوم. إليك أقرب الأوقات المتاحة.",
+    no_slots_at_time: "لا يوجد موعد متاح في هذا الوقت. إليك أقرب الأوقات المتاحة.",
+    no_slots: "للأسف لا يوجد موعد متاح هناك خلال الأسبوعين القادمين. يُرجى اختيار مكتب آخر لخدمة المواطنين (Bürgerbüro) أو المحاولة مرة أخرى غدًا: تُضاف مواعيد جديدة كل يوم.",
+    day_out_of_range: "لا يمكنني الحجز في هذا اليوم: المواعيد متاحة ابتداءً من الغد ولمدة الأسبوعين القادمين.",
+    slot_taken: "تم حجز هذا الوقت للتو. يُرجى اختيار وقت آخر.",
+    held_until: "أحتفظ لك بهذا الموعد حتى الساعة",
+    summary_title: "موعدك:",
+    name: "الاسم",
+    email: "البريد الإلكتروني",
+    invalid_name: "يُرجى ذكر الاسم الأول واسم العائلة (من 2 إلى 100 حرف).",
+    invalid_email: "هذا ليس عنوان بريد إلكتروني صالحًا.",
+    invalid_date: "لم أفهم هذا التاريخ.",
+    invalid_time: "لم أفهم هذا الوقت.",
+    booked: "تم حجز موعدك.",
+    code: "رمز الحجز",
+    key: "المفتاح",
+    keep_code: "باستخدام الرمز والمفتاح يمكنك إلغاء الموعد أو تغييره هنا في المحادثة.",
+    bring: "يُرجى إحضار:",
+    calendar_file: "ملف التقويم (.ics)",
+    mail_sent: "يجري إرسال تأكيد مع ملف التقويم إلى عنوان بريدك الإلكتروني.",
+    mail_failed: "تعذّر إرسال رسالة التأكيد الآن. يُرجى تدوين الرمز والمفتاح.",
+    mail_disabled: "هذا النظام لا يرسل رسائل بريد إلكتروني. يُرجى تدوين الرمز والمفتاح.",
+    expired_taken: "انتهت مدة الحجز المؤقت، وقد حُجز هذا الوقت في هذه الأثناء. يُرجى اختيار «تعديل» ثم وقت جديد.",
+    booking_failed: "لم تنجح العملية الآن. يُرجى المحاولة مرة أخرى.",
+    replaced: "تم إلغاء موعدك السابق.",
+    not_found: "لم أجد أي حجز بهذا الرمز وهذا المفتاح. يُرجى التحقق من كليهما.",
+    invalid_code: "يبدو رمز الحجز هكذا: T-ABCD-1234 (المواعيد) أو K-ABCD-1234 (الدورات).",
+    invalid_key: "يتكوّن المفتاح من ستة أرقام.",
+    will_cancel: "هل أُلغي هذا الحجز؟",
+    will_reschedule: "هل أبحث عن موعد جديد؟ لن يُلغى الموعد القديم إلا بعد حجز الموعد الجديد.",
+    action_cancel: "إلغاء الحجز",
+    action_reschedule: "تغيير الموعد",
+    cancelled_booking: "تم إلغاء موعدك.",
+    already_closed: "لم يعد من الممكن تغيير هذا الحجز",
+    choose_new_time: "يُرجى اختيار موعد جديد:",
+    other_time: "وقت آخر",
+    cannot_reschedule_course: "لا يمكن نقل التسجيل في دورة إلى موعد آخر، بل يمكن إلغاؤه فقط.",
+    unknown_course: "لم أجد دورة بهذا الرقم.",
+    course_started: "بدأت هذه الدورة بالفعل؛ لم يعد التسجيل هنا ممكنًا. تقدّم لك الجامعة الشعبية (VHS) المشورة على الرقم 0341 123-6000.",
+    choose_course: "هذه الدورات مناسبة:",
+    register: "التسجيل",
+    fee_normal: "الرسوم العادية",
+    fee_reduced: "الرسوم المخفّضة",
+    seats_left: "المقاعد المتبقية:",
+    goes_to_waiting_list: "الدورة مكتملة: ستُضاف إلى قائمة الانتظار.",
+    registered: "تم تسجيلك.",
+    waiting: "الدورة مكتملة. أنت على قائمة الانتظار في المرتبة",
+    registration_cancelled: "تم إلغاء تسجيلك في الدورة.",
+    promoted_subject: "حصلت على مقعد في الدورة",
+    promoted_body: "أصبح أحد المقاعد شاغرًا: تم الآن تأكيد تسجيلك من قائمة الانتظار.",
+    appointment_subject: "موعدك",
+    registration_subject: "تسجيلك في الدورة",
+    mail_greeting: "مرحبًا",
+    mail_cancel_hint: "يمكنك إلغاء الحجز أو تغيير الموعد في المحادثة باستخدام الرمز والمفتاح.",
+};
+
+/// The texts for a language (easy German takes German).
 pub fn booking_texts(lang: Lang) -> &'static BookingTexts {
     match lang {
         Lang::De | Lang::DeLeicht => &GERMAN,
-        Lang::En | Lang::Uk | Lang::Ar => &ENGLISH,
+        Lang::En => &ENGLISH,
+        Lang::Uk => &UKRAINIAN,
+        Lang::Ar => &ARABIC,
     }
 }
 
-/// A moment in Leipzig time: "Do, 26.11.2026, 09:00 Uhr" or "Thu 26 Nov 2026, 09:00".
+/// Whether dates are written the German way ("Do, 26.11.2026, 09:00 Uhr"); every other language
+/// takes the English style.
+fn german_dates(lang: Lang) -> bool {
+    matches!(lang, Lang::De | Lang::DeLeicht)
+}
+
+/// A moment in Leipzig time: "Do, 26.11.2026, 09:00 Uhr" (German, easy German) or "Thu 26 Nov 2026, 09:00"
+/// (English, Ukrainian, Arabic).
 pub fn format_moment(at: DateTime<Utc>, lang: Lang) -> String {
     let local = at.with_timezone(&TIME_ZONE);
-    if booking_texts(lang).code == GERMAN.code {
+    if german_dates(lang) {
         let day = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
             [local.weekday().num_days_from_monday() as usize];
         format!(
@@ -223,10 +360,11 @@ pub fn format_moment(at: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
-/// A short slot label for a button: "Do 26.11. 09:00" or "Thu 26 Nov 09:00".
+/// A short slot label for a button: "Do 26.11. 09:00" (German, easy German) or "Thu 26 Nov 09:00" (English,
+/// Ukrainian, Arabic).
 pub fn format_slot(at: DateTime<Utc>, lang: Lang) -> String {
     let local = at.with_timezone(&TIME_ZONE);
-    if booking_texts(lang).code == GERMAN.code {
+    if german_dates(lang) {
         let day = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
             [local.weekday().num_days_from_monday() as usize];
         format!("{day} {} {}", local.format("%d.%m."), local.format("%H:%M"))
@@ -238,4 +376,128 @@ pub fn format_slot(at: DateTime<Utc>, lang: Lang) -> String {
 /// A local time of day: "09:00".
 pub fn format_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&TIME_ZONE).format("%H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field of a text set, in declaration order.
+    fn fields(t: &'static BookingTexts) -> Vec<&'static str> {
+        vec![
+            t.not_bookable,
+            t.bookable_list,
+            t.office_not_offering,
+            t.unknown_office,
+            t.any_office,
+            t.later,
+            t.other_day,
+            t.no_slots_day,
+            t.no_slots_at_time,
+            t.no_slots,
+            t.day_out_of_range,
+            t.slot_taken,
+            t.held_until,
+            t.summary_title,
+            t.name,
+            t.email,
+            t.invalid_name,
+            t.invalid_email,
+            t.invalid_date,
+            t.invalid_time,
+            t.booked,
+            t.code,
+            t.key,
+            t.keep_code,
+            t.bring,
+            t.calendar_file,
+            t.mail_sent,
+            t.mail_failed,
+            t.mail_disabled,
+            t.expired_taken,
+            t.booking_failed,
+            t.replaced,
+            t.not_found,
+            t.invalid_code,
+            t.invalid_key,
+            t.will_cancel,
+            t.will_reschedule,
+            t.action_cancel,
+            t.action_reschedule,
+            t.cancelled_booking,
+            t.already_closed,
+            t.choose_new_time,
+            t.other_time,
+            t.cannot_reschedule_course,
+            t.unknown_course,
+            t.course_started,
+            t.choose_course,
+            t.register,
+            t.fee_normal,
+            t.fee_reduced,
+            t.seats_left,
+            t.goes_to_waiting_list,
+            t.registered,
+            t.waiting,
+            t.registration_cancelled,
+            t.promoted_subject,
+            t.promoted_body,
+            t.appointment_subject,
+            t.registration_subject,
+            t.mail_greeting,
+            t.mail_cancel_hint,
+        ]
+    }
+
+    #[test]
+    fn every_language_has_every_text() {
+        for lang in [Lang::De, Lang::DeLeicht, Lang::En, Lang::Uk, Lang::Ar] {
+            for (index, text) in fields(booking_texts(lang)).into_iter().enumerate() {
+                assert!(!text.trim().is_empty(), "{lang:?}: field {index} is empty");
+            }
+        }
+    }
+
+    #[test]
+    fn ukrainian_and_arabic_are_translated() {
+        let english = booking_texts(Lang::En);
+        for lang in [Lang::Uk, Lang::Ar] {
+            let t = booking_texts(lang);
+            assert_ne!(t.booked, english.booked, "{lang:?}");
+            assert_ne!(t.not_found, english.not_found, "{lang:?}");
+            assert_ne!(t.registered, english.registered, "{lang:?}");
+            // appointments.rs tells German from other languages by this code label.
+            assert_ne!(t.code, "Buchungscode", "{lang:?}");
+        }
+        assert_ne!(
+            booking_texts(Lang::Uk).booked,
+            booking_texts(Lang::Ar).booked
+        );
+    }
+
+    #[test]
+    fn placeholders_survive_translation() {
+        for lang in [Lang::De, Lang::DeLeicht, Lang::En, Lang::Uk, Lang::Ar] {
+            let t = booking_texts(lang);
+            assert!(t.invalid_code.contains("T-ABCD-1234"), "{lang:?}");
+            assert!(t.invalid_code.contains("K-ABCD-1234"), "{lang:?}");
+            assert!(t.course_started.contains("0341 123-6000"), "{lang:?}");
+            assert!(t.calendar_file.contains("(.ics)"), "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn only_german_uses_german_dates() {
+        let at = DateTime::parse_from_rfc3339("2026-11-26T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for lang in [Lang::De, Lang::DeLeicht] {
+            assert_eq!(format_moment(at, lang), "Do, 26.11.2026, 09:00 Uhr");
+            assert_eq!(format_slot(at, lang), "Do 26.11. 09:00");
+        }
+        for lang in [Lang::En, Lang::Uk, Lang::Ar] {
+            assert_eq!(format_moment(at, lang), "Thu 26 Nov 2026, 09:00");
+            assert_eq!(format_slot(at, lang), "Thu 26 Nov 09:00");
+        }
+    }
 }
