@@ -10,6 +10,7 @@ pub mod import;
 pub mod knowledge;
 pub mod lang;
 pub mod nlu;
+pub mod notices;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

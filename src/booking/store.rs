@@ -80,29 +80,32 @@ pub struct Bookings {
 macro_rules! with_pool {
     ($database:expr, |$pool:ident, $begin:ident| $body:expr) => {
         match $database {
-            Database::Sqlite($pool) => {
+            $crate::store::Database::Sqlite($pool) => {
                 // Take the write lock at the start: a deferred transaction that reads first could not
                 // upgrade when another writer committed in between.
                 let $begin = "BEGIN IMMEDIATE";
                 $body
             }
-            Database::Postgres($pool) => {
+            $crate::store::Database::Postgres($pool) => {
                 let $begin = "BEGIN";
                 $body
             }
         }
     };
 }
+pub(crate) use with_pool;
 
 fn db(error: sqlx::Error) -> BookingError {
     BookingError::Database(error.to_string())
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
+/// Whether a database error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
-fn at(seconds: i64) -> DateTime<Utc> {
+/// A Unix time in seconds as a UTC time.
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(seconds, 0).single().unwrap_or_default()
 }
 
