@@ -76,7 +76,11 @@ fn main() {
         Arc::clone(&nlu),
         Arc::new(sessions) as Arc<dyn SessionStore>,
         Arc::new(database.clone()),
-        auskunft::startup::booking_context(&settings, &knowledge, &database).unwrap(),
+        runtime
+            .block_on(auskunft::startup::transactions(
+                &settings, &knowledge, &database,
+            ))
+            .unwrap(),
     );
     // One stored conversation that every benchmarked turn continues (load + update + turn insert).
     let session = runtime
@@ -133,7 +137,11 @@ fn main() {
         Arc::clone(&nlu),
         memory.clone() as Arc<dyn SessionStore>,
         memory,
-        auskunft::startup::booking_context(&settings, &knowledge, &database).unwrap(),
+        runtime
+            .block_on(auskunft::startup::transactions(
+                &settings, &knowledge, &database,
+            ))
+            .unwrap(),
     );
     let memory_session = runtime
         .block_on(in_memory.handle(Inbound {

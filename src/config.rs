@@ -40,6 +40,55 @@ pub struct Settings {
     pub mail: MailSettings,
     /// The counter staff's admin API.
     pub admin: AdminSettings,
+    /// Notices: QR codes, payment, GiroCode, reminders.
+    pub notices: NoticesSettings,
+}
+
+/// Notices: the links printed as QR codes, the payment provider, the GiroCode's payee, reminders.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NoticesSettings {
+    /// The address citizens reach this server at (the QR codes link there; the pay page lives there).
+    pub public_url: String,
+    /// The payee named in the GiroCode.
+    pub payee: String,
+    /// The payee's BIC for the GiroCode (optional since EPC069-12 version 002).
+    pub bic: Option<String>,
+    /// How many days before the due date a "pay later" reminder is mailed.
+    pub reminder_days: u32,
+    /// The key that signs QR codes; generated at first start and kept in the database when not set.
+    pub qr_secret: Option<String>,
+    /// The key the payment provider signs confirmations with; generated and kept when not set.
+    pub provider_secret: Option<String>,
+}
+
+impl Default for NoticesSettings {
+    fn default() -> NoticesSettings {
+        NoticesSettings {
+            public_url: "http://127.0.0.1:8115".to_string(),
+            payee: "Stadt Leipzig".to_string(),
+            bic: None,
+            reminder_days: 3,
+            qr_secret: None,
+            provider_secret: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for NoticesSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoticesSettings")
+            .field("public_url", &self.public_url)
+            .field("payee", &self.payee)
+            .field("bic", &self.bic)
+            .field("reminder_days", &self.reminder_days)
+            .field("qr_secret", &self.qr_secret.as_ref().map(|_| "***"))
+            .field(
+                "provider_secret",
+                &self.provider_secret.as_ref().map(|_| "***"),
+            )
+            .finish()
+    }
 }
 
 /// Appointments and course registrations.
@@ -355,6 +404,26 @@ impl Settings {
         }
         if self.mail.username.is_some() != self.mail.password.is_some() {
             problems.push("mail.username and mail.password go together".to_string());
+        }
+        let public = &self.notices.public_url;
+        if !(public.starts_with("http://") || public.starts_with("https://")) {
+            problems.push(format!(
+                "notices.public_url '{public}' must start with http:// or https://"
+            ));
+        }
+        if self.notices.payee.is_empty() || self.notices.payee.chars().count() > 70 {
+            problems.push("notices.payee must have 1 to 70 characters".to_string());
+        }
+        if self.notices.reminder_days > 60 {
+            problems.push("notices.reminder_days must be at most 60".to_string());
+        }
+        for (key, secret) in [
+            ("notices.qr_secret", &self.notices.qr_secret),
+            ("notices.provider_secret", &self.notices.provider_secret),
+        ] {
+            if secret.as_ref().is_some_and(|s| s.len() < 32) {
+                problems.push(format!("{key} must have at least 32 characters"));
+            }
         }
         if self.admin.token.as_ref().is_some_and(|t| t.len() < 16) {
             problems.push("admin.token must have at least 16 characters".to_string());

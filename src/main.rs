@@ -261,7 +261,7 @@ async fn offline_engine(settings: &Settings) -> anyhow::Result<(Arc<Knowledge>, 
         Arc::clone(&nlu),
         memory.clone() as Arc<dyn SessionStore>,
         memory,
-        auskunft::startup::scratch_booking_context(settings, &knowledge).await?,
+        auskunft::startup::scratch_transactions(settings, &knowledge).await?,
     );
     Ok((knowledge, nlu, engine))
 }

@@ -15,9 +15,11 @@ use crate::engine::{Engine, Retriever};
 use crate::http::{AppState, router};
 use crate::knowledge::Knowledge;
 use crate::nlu::Nlu;
+use crate::notices::service::NoticeService;
 use crate::store::{self, CachedStore, Database, HandoffQueue, SessionStore};
 use crate::transactions::appointments::{AppointmentBooking, BookingChanges, BookingContext};
 use crate::transactions::courses::CourseSearch;
+use crate::transactions::notices::{NoticeObjection, NoticePayment, NoticePhotoReader};
 use crate::transactions::registration::CourseRegistration;
 
 /// How many conversations' states are kept in memory (a few MiB).
@@ -34,6 +36,7 @@ pub struct Application {
     sessions: Arc<dyn SessionStore>,
     retention_days: u32,
     bookings: Bookings,
+    notices: NoticeService,
 }
 
 /// How often reservations whose hold ran out are expired (they free their slots on their own when a
@@ -62,7 +65,9 @@ impl Application {
         let nlu = load_nlu(settings, &knowledge).await?;
         let sessions: Arc<dyn SessionStore> =
             Arc::new(CachedStore::new(Arc::new(database.clone()), SESSION_CACHE));
-        let booking = booking_context(settings, &knowledge, &database)?;
+        let transactions = transactions(settings, &knowledge, &database).await?;
+        let booking = transactions.booking.clone();
+        let notices = transactions.notices.clone();
         if knowledge.schedule.sample {
             tracing::warn!(
                 "the appointment calendar (knowledge/appointments.toml) is sample data, not the city's"
@@ -77,21 +82,24 @@ impl Application {
             nlu,
             Arc::clone(&sessions),
             Arc::new(database.clone()),
-            booking.clone(),
+            transactions,
         );
         let bookings = booking.bookings.clone();
+        let address = SocketAddr::new(settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("failed to listen on {address}"))?;
         let state = AppState {
             conversation: Arc::new(engine),
             knowledge,
             database: database.clone(),
             max_text_chars: settings.chat.max_text_chars,
             booking,
+            notices: notices.clone(),
             admin_token: settings.admin.token.clone().map(Arc::from),
+            local_address: listener.local_addr()?,
         };
-        let address = SocketAddr::new(settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(address)
-            .await
-            .with_context(|| format!("failed to listen on {address}"))?;
+
         let router = router(
             state,
             Duration::from_secs(settings.server.request_timeout_secs),
@@ -109,6 +117,7 @@ impl Application {
             sessions,
             retention_days: settings.database.retention_days,
             bookings,
+            notices,
         })
     }
 
@@ -127,11 +136,17 @@ impl Application {
     ) -> anyhow::Result<()> {
         let retention = tokio::spawn(sweep_idle_conversations(self.sessions, self.retention_days));
         let reservations = tokio::spawn(expire_reservations(self.bookings));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let reminders = tokio::spawn(send_reminders(self.notices));
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         retention.abort();
         reservations.abort();
+        reminders.abort();
         self.database.close().await;
         tracing::info!("stopped");
         served.context("the HTTP server failed")
@@ -172,15 +187,37 @@ pub fn booking_context(
     })
 }
 
-/// A booking context on a throw-away in-memory database, for offline engines (ask, eval, tests).
-pub async fn scratch_booking_context(
+/// What the transaction handlers work with: bookings and notices, on one database.
+#[derive(Clone)]
+pub struct Transactions {
+    /// Appointments and course registrations.
+    pub booking: BookingContext,
+    /// Notices: payment, GiroCode, objections.
+    pub notices: NoticeService,
+}
+
+/// The transactions on this database.
+pub async fn transactions(
     settings: &Settings,
     knowledge: &Arc<Knowledge>,
-) -> anyhow::Result<BookingContext> {
+    database: &Database,
+) -> anyhow::Result<Transactions> {
+    let booking = booking_context(settings, knowledge, database)?;
+    let notices = NoticeService::new(database, &settings.notices, booking.mailer.clone())
+        .await
+        .context("failed to prepare the notices")?;
+    Ok(Transactions { booking, notices })
+}
+
+/// Transactions on a throw-away in-memory database, for offline engines (ask, eval, tests).
+pub async fn scratch_transactions(
+    settings: &Settings,
+    knowledge: &Arc<Knowledge>,
+) -> anyhow::Result<Transactions> {
     let database = store::connect("sqlite::memory:", 1)
         .await
         .context("failed to open an in-memory database")?;
-    booking_context(settings, knowledge, &database)
+    transactions(settings, knowledge, &database).await
 }
 
 /// The engine with everything it needs: knowledge, intents, the form handlers, state and handoffs.
@@ -190,8 +227,9 @@ pub fn engine(
     nlu: Arc<Nlu>,
     sessions: Arc<dyn SessionStore>,
     handoffs: Arc<dyn HandoffQueue>,
-    booking: BookingContext,
+    transactions: Transactions,
 ) -> Engine {
+    let Transactions { booking, notices } = transactions;
     Engine::new(
         Arc::clone(knowledge) as Arc<dyn Retriever>,
         sessions,
@@ -208,6 +246,12 @@ pub fn engine(
     )
     .with_handler("bookings", Arc::new(BookingChanges::new(booking.clone())))
     .with_handler("registration", Arc::new(CourseRegistration::new(booking)))
+    .with_handler("notices", Arc::new(NoticePayment::new(notices.clone())))
+    .with_handler(
+        "objections",
+        Arc::new(NoticeObjection::new(notices.clone())),
+    )
+    .with_image_reader(Arc::new(NoticePhotoReader::new(notices)))
     .with_handoffs(handoffs)
 }
 
@@ -251,6 +295,19 @@ async fn expire_reservations(bookings: Bookings) {
             Ok(0) => {}
             Ok(expired) => tracing::debug!(expired, "expired reservations"),
             Err(error) => tracing::warn!(%error, "reservation sweep failed"),
+        }
+    }
+}
+
+/// Mails the "pay later" reminders that are due, hourly.
+async fn send_reminders(notices: NoticeService) {
+    let mut interval = tokio::time::interval(RETENTION_SWEEP);
+    loop {
+        interval.tick().await;
+        match notices.send_reminders(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "payment reminders sent"),
+            Err(error) => tracing::warn!(%error, "reminder sweep failed"),
         }
     }
 }

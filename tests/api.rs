@@ -212,7 +212,15 @@ async fn malformed_bodies_get_4xx_not_500() {
         (415, Some("unsupported_media_type")),
         "{body}"
     );
-    let huge = format!("{{\"text\": \"{}\"}}", "x".repeat(100_000)).into_bytes();
+    // A long text is refused with its reason; a body beyond the limit (photos make it a few MiB) with 413.
+    let long = format!("{{\"text\": \"{}\"}}", "x".repeat(100_000)).into_bytes();
+    let (status, body) = send(long, "application/json").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("text_too_long")),
+        "{body}"
+    );
+    let huge = format!("{{\"text\": \"{}\"}}", "x".repeat(7_000_000)).into_bytes();
     let (status, body) = send(huge, "application/json").await;
     assert_eq!(
         (status, body["code"].as_str()),

@@ -33,9 +33,9 @@ async fn engine(knowledge: &Arc<Knowledge>) -> Engine {
     let settings = common::test_settings_in(std::path::Path::new("/nonexistent"));
     let nlu = Arc::new(Nlu::load(&settings.intents.dir, &knowledge.base).expect("intents load"));
     let memory = Arc::new(MemoryStore::new());
-    let booking = auskunft::startup::scratch_booking_context(&settings, knowledge)
+    let booking = auskunft::startup::scratch_transactions(&settings, knowledge)
         .await
-        .expect("in-memory bookings");
+        .expect("in-memory transactions");
     auskunft::startup::engine(&settings, knowledge, nlu, memory.clone(), memory, booking)
 }
 

@@ -62,7 +62,9 @@ impl World {
             Arc::clone(&self.nlu),
             sessions,
             Arc::new(database.clone()),
-            auskunft::startup::booking_context(&self.settings, &self.knowledge, &database).unwrap(),
+            auskunft::startup::transactions(&self.settings, &self.knowledge, &database)
+                .await
+                .unwrap(),
         )
         .with_clock(Arc::new(move || monday));
         (engine, database)

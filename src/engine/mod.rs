@@ -160,6 +160,10 @@ pub trait FormHandler: Send + Sync {
     ) -> BoxFuture<'a, Vec<Message>> {
         Box::pin(async { Vec::new() })
     }
+    /// Whether an optional slot must be asked for, given the others (an e-mail address for a reminder).
+    fn needs(&self, _slot: &str, _filled: &Slots) -> bool {
+        false
+    }
     /// The summary the citizen confirms.
     fn summarise(&self, filled: &Slots, lang: Lang) -> String;
     /// Does it; the messages to show. An `Err` is a sentence for the citizen (the form stays open).
@@ -169,6 +173,12 @@ pub trait FormHandler: Send + Sync {
         context: &'a CommitContext,
         lang: Lang,
     ) -> BoxFuture<'a, Result<Vec<Message>, String>>;
+}
+
+/// Reads what a photo shows (the QR code of a notice) and turns it into the action to run.
+pub trait ImageReader: Send + Sync {
+    /// The action the image stands for, if any (`form:notice.pay?...`).
+    fn read<'a>(&'a self, mime: &'a str, bytes: &'a [u8]) -> BoxFuture<'a, Option<String>>;
 }
 
 /// The engine's tunables (from the `[chat]` settings).
@@ -207,6 +217,7 @@ pub struct Engine {
     nlu: Option<Arc<Nlu>>,
     handlers: BTreeMap<String, Arc<dyn FormHandler>>,
     handoffs: Option<Arc<dyn HandoffQueue>>,
+    images: Option<Arc<dyn ImageReader>>,
 }
 
 /// Something to do after the turn is saved.
@@ -243,7 +254,14 @@ impl Engine {
             nlu: None,
             handlers: BTreeMap::new(),
             handoffs: None,
+            images: None,
         }
+    }
+
+    /// The same engine reading photos with this reader.
+    pub fn with_image_reader(mut self, reader: Arc<dyn ImageReader>) -> Engine {
+        self.images = Some(reader);
+        self
     }
 
     /// The same engine reading the time from `clock`.

@@ -177,6 +177,18 @@ impl Engine {
             InboundContent::Action(action) => {
                 self.respond_action(action, state, lang, context).await
             }
+            InboundContent::Image { mime, bytes } if self.images.is_some() => {
+                let action = match &self.images {
+                    Some(reader) => reader.read(mime, bytes).await,
+                    None => None,
+                };
+                match action {
+                    Some(action) => self.respond_action(&action, state, lang, context).await,
+                    None => {
+                        Ok(self.plain(lang, state, intent::FALLBACK, texts(lang).unreadable_image))
+                    }
+                }
+            }
             InboundContent::Location { .. } | InboundContent::Image { .. } => Ok(self.plain(
                 lang,
                 state,
@@ -313,14 +325,12 @@ impl Engine {
             .hits
             .iter()
             .any(|hit| nlu.relates(&top_intent, &hit.slug) && hit.confidence >= RELATED_GROUNDING);
-        // A form that books a service needs a service the city offers: a message with words neither
-        // the knowledge base nor the intent's examples know ("Termin beim Friseur") is not one.
-        let form_needs_service = nlu
-            .forms
-            .get(&top_intent)
-            .is_some_and(|form| form.slots.iter().any(|s| s.entity == "service"));
+        // A transaction is about the city's business: a message with words neither the knowledge base
+        // nor the intent's examples know ("Termin beim Friseur", "meine Stromrechnung bezahlen") is not.
+        // Searches (refinable forms) take any topic: "Klettern" finds no course, and says so.
+        let searches = nlu.forms.get(&top_intent).is_some_and(|form| form.refine);
         let handler_takes_it =
-            has_handler && (!form_needs_service || nlu.unfamiliar_words(&top_intent, text) == 0);
+            has_handler && (searches || nlu.unfamiliar_words(&top_intent, text) == 0);
         let grounded =
             known_topic || probability >= SURE_INTENT && (handler_takes_it || related_topic);
         if top_intent != intent::SERVICE_INFO
@@ -619,11 +629,9 @@ impl Engine {
         let mut slots = slots;
         messages.extend(handler.prepare(&mut slots, context, lang).await);
         let service = self.form_service(nlu, form, &slots, lang);
-        if let Some(missing) = form
-            .slots
-            .iter()
-            .find(|s| s.required && !slots.contains_key(&s.name))
-        {
+        if let Some(missing) = form.slots.iter().find(|s| {
+            (s.required || handler.needs(&s.name, &slots)) && !slots.contains_key(&s.name)
+        }) {
             let mut question = message(form.question(&missing.name, lang).unwrap_or_default());
             question.buttons = handler.options(&missing.name, &slots, context, lang).await;
             messages.push(question);
@@ -1316,6 +1324,7 @@ impl Engine {
                 text: card_text(&card, lang),
                 card: Some(card),
                 buttons,
+                image: None,
             }],
         );
         outcome.confidence = confidence;
@@ -1416,6 +1425,7 @@ impl Engine {
                 text: card_text(&card, lang),
                 card: Some(card),
                 buttons: Vec::new(),
+                image: None,
             }],
         );
         outcome.service = service.map(|service| service_ref(service, lang));

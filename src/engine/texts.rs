@@ -61,6 +61,8 @@ pub struct Texts {
     pub online: &'static str,
     /// Button: register for a course.
     pub register: &'static str,
+    /// A photo in which no notice's QR code could be read.
+    pub unreadable_image: &'static str,
 }
 
 const GERMAN: Texts = Texts {
@@ -98,6 +100,7 @@ const GERMAN: Texts = Texts {
     free_seats: "freie Plätze",
     online: "online",
     register: "Anmelden",
+    unreadable_image: "Auf dem Bild konnte ich keinen QR-Code eines Bescheids lesen. Bitte fotografieren Sie den Code gerade und scharf, oder schreiben Sie das Kassenzeichen und den Prüfcode.",
 };
 
 const EASY_GERMAN: Texts = Texts {
@@ -132,6 +135,7 @@ const EASY_GERMAN: Texts = Texts {
     free_seats: "freie Plätze",
     online: "im Internet",
     register: "Anmelden",
+    unreadable_image: "Ich kann den QR-Code auf dem Bild nicht lesen. Bitte machen Sie noch ein Foto. Oder schreiben Sie das Kassen-Zeichen und den Prüf-Code.",
 };
 
 const ENGLISH: Texts = Texts {
@@ -168,6 +172,7 @@ const ENGLISH: Texts = Texts {
     free_seats: "seats free",
     online: "online",
     register: "Register",
+    unreadable_image: "I could not read a notice QR code in the picture. Please photograph the code straight and in focus, or type the Kassenzeichen and the check code.",
 };
 
 const UKRAINIAN: Texts = Texts {
@@ -204,6 +209,7 @@ const UKRAINIAN: Texts = Texts {
     free_seats: "вільних місць",
     online: "онлайн",
     register: "Зареєструватися",
+    unreadable_image: "На зображенні не вдалося прочитати QR-код рішення. Сфотографуйте код рівно й чітко або напишіть Kassenzeichen і код перевірки.",
 };
 
 const ARABIC: Texts = Texts {
@@ -238,6 +244,7 @@ const ARABIC: Texts = Texts {
     free_seats: "مقاعد شاغرة",
     online: "عبر الإنترنت",
     register: "التسجيل",
+    unreadable_image: "لم أتمكن من قراءة رمز QR الخاص بالقرار في الصورة. يرجى تصوير الرمز بشكل مستقيم وواضح، أو كتابة رقم الدفع (Kassenzeichen) ورمز التحقق.",
 };
 
 /// The texts of a language.

@@ -692,29 +692,7 @@ pub async fn day_list(
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<DayParams>,
 ) -> Result<Json<DayResponse>, ApiError> {
-    let Some(token) = state.admin_token.as_deref() else {
-        return Err(ApiError::new(
-            ErrorCode::NotFound,
-            "the admin API is switched off: set admin.token",
-        ));
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    let matches = given.len() == token.len()
-        && given
-            .bytes()
-            .zip(token.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !matches {
-        return Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            "send the admin token as 'Authorization: Bearer TOKEN'",
-        ));
-    }
+    super::require_admin(&state, &headers)?;
     if state.knowledge.base.office(&params.office).is_none() {
         return Err(ApiError::invalid(format!("no office '{}'", params.office)));
     }

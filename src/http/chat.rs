@@ -31,7 +31,23 @@ pub struct ChatRequest {
     pub action: Option<String>,
     /// The client's language (BCP 47: de, en, de-leicht, uk, ar).
     pub lang: Option<String>,
+    /// A photo (for example of a notice's QR code), instead of text or action.
+    #[serde(default)]
+    pub image: Option<ImageUpload>,
 }
+
+/// An uploaded image.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImageUpload {
+    /// `image/png` or `image/jpeg`.
+    pub content_type: String,
+    /// The image, base64-encoded (at most 4 MiB decoded).
+    pub data: String,
+}
+
+/// The largest image accepted, decoded.
+pub const MAX_IMAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The answer to a chat message.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -82,6 +98,18 @@ pub struct MessageBody {
     /// The structured answer card, when the message is one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub card: Option<CardBody>,
+    /// An image to show (a GiroCode, say).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub image: Option<ImageBody>,
+}
+
+/// An image with its text alternative.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImageBody {
+    /// Where to fetch it (a path on this server).
+    pub url: String,
+    /// What it shows.
+    pub alt: String,
 }
 
 /// A button.
@@ -149,6 +177,10 @@ impl From<Reply> for ChatResponse {
                         .map(|Button { label, action }| ButtonBody { label, action })
                         .collect(),
                     card: m.card.map(card_body),
+                    image: m.image.map(|i| ImageBody {
+                        url: i.url,
+                        alt: i.alt,
+                    }),
                 })
                 .collect(),
             handoff: reply.handoff,
@@ -189,6 +221,37 @@ pub fn inbound_from(request: ChatRequest, max_text_chars: usize) -> Result<Inbou
         return Err(ApiError::invalid(format!(
             "unsupported lang '{lang}': use de, en, de-leicht, uk or ar"
         )));
+    }
+    if let Some(image) = request.image {
+        if request.text.is_some() || request.action.is_some() {
+            return Err(ApiError::invalid(
+                "send one of text, action or image, not several",
+            ));
+        }
+        if !matches!(image.content_type.as_str(), "image/png" | "image/jpeg") {
+            return Err(ApiError::invalid(
+                "image.content_type must be image/png or image/jpeg",
+            ));
+        }
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(image.data.trim())
+            .map_err(|_| ApiError::invalid("image.data is not valid base64"))?;
+        if bytes.is_empty() || bytes.len() > MAX_IMAGE_BYTES {
+            return Err(ApiError::invalid(format!(
+                "the image must have 1 byte to {} MiB",
+                MAX_IMAGE_BYTES / 1024 / 1024
+            )));
+        }
+        return Ok(Inbound {
+            channel: Channel::Web,
+            conversation: request.session_id,
+            content: InboundContent::Image {
+                mime: image.content_type,
+                bytes,
+            },
+            lang_hint: request.lang,
+        });
     }
     let content = match (request.text, request.action) {
         (Some(_), Some(_)) => {

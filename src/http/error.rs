@@ -42,8 +42,16 @@ pub enum ErrorCode {
     BookingClosed,
     /// The Idempotency-Key was used for a different request.
     IdempotencyKeyReused,
-    /// A missing or wrong admin token.
+    /// A missing or wrong admin token (or payment signature).
     Unauthorized,
+    /// A notice with this Kassenzeichen exists.
+    NoticeExists,
+    /// No notice with this Kassenzeichen and check code.
+    NoticeNotFound,
+    /// The notice is paid.
+    AlreadyPaid,
+    /// Too many failed lookups.
+    TooManyAttempts,
     /// The request took too long.
     Timeout,
     /// Something failed inside; the log has the cause under the correlation id in the message.
@@ -75,6 +83,10 @@ impl ErrorCode {
                 ("idempotency_key_reused", StatusCode::UNPROCESSABLE_ENTITY)
             }
             ErrorCode::Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED),
+            ErrorCode::NoticeExists => ("notice_exists", StatusCode::CONFLICT),
+            ErrorCode::NoticeNotFound => ("notice_not_found", StatusCode::NOT_FOUND),
+            ErrorCode::AlreadyPaid => ("already_paid", StatusCode::CONFLICT),
+            ErrorCode::TooManyAttempts => ("too_many_attempts", StatusCode::TOO_MANY_REQUESTS),
             ErrorCode::Timeout => ("timeout", StatusCode::REQUEST_TIMEOUT),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
             ErrorCode::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),

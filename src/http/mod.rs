@@ -4,6 +4,7 @@ pub mod booking;
 pub mod chat;
 pub mod courses;
 pub mod error;
+pub mod notices;
 pub mod offices;
 pub mod search;
 
@@ -45,8 +46,41 @@ pub struct AppState {
     pub max_text_chars: usize,
     /// Appointments, course registrations and their mails.
     pub booking: crate::transactions::appointments::BookingContext,
+    /// Notices: lookup, payment, GiroCode, objections.
+    pub notices: crate::notices::service::NoticeService,
     /// The admin API's bearer token (the API is off without one).
     pub admin_token: Option<Arc<str>>,
+    /// Where this server listens (the simulated payment provider confirms payments there).
+    pub local_address: std::net::SocketAddr,
+}
+
+/// Checks the admin token: 404 when the admin API is off, 401 when the token is missing or wrong.
+pub fn require_admin(state: &AppState, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = state.admin_token.as_deref() else {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "the admin API is switched off: set admin.token",
+        ));
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let matches = given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "send the admin token as 'Authorization: Bearer TOKEN'",
+        ))
+    }
 }
 
 /// The OpenAPI document of the public API.
@@ -57,6 +91,8 @@ pub struct AppState {
         chat::chat, search::search, search::service, offices::offices, courses::courses, courses::course,
         booking::slots, booking::book, booking::appointment, booking::cancel, booking::ics,
         booking::register, booking::registration, booking::cancel_registration, booking::day_list,
+        notices::register, notices::qr_svg, notices::qr_png, notices::objections, notices::lookup,
+        notices::pay, notices::callback, notices::girocode, notices::remind, notices::object,
         health
     ),
     components(schemas(error::ErrorBody, HealthBody)),
@@ -66,6 +102,7 @@ pub struct AppState {
         (name = "courses", description = "The Volkshochschule's courses and registrations"),
         (name = "appointments", description = "Appointments at citizens' offices"),
         (name = "admin", description = "For counter staff (bearer token)"),
+        (name = "notices", description = "Notices: QR code, payment, GiroCode, objection"),
         (name = "operations", description = "Health")
     )
 )]
@@ -74,7 +111,11 @@ pub struct ApiDoc;
 /// The router with every route and the middleware around it.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
-        .route("/api/v1/chat", post(chat::chat))
+        .route(
+            "/api/v1/chat",
+            // Photos of letters are larger than messages.
+            post(chat::chat).layer(DefaultBodyLimit::max(chat::MAX_IMAGE_BYTES * 4 / 3 + 4096)),
+        )
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/services/{slug}", get(search::service))
         .route("/api/v1/offices", get(offices::offices))
@@ -96,6 +137,42 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         )
         .route("/api/v1/appointments/{code}/ics", get(booking::ics))
         .route("/api/v1/admin/appointments", get(booking::day_list))
+        .route("/api/v1/admin/notices", post(notices::register))
+        .route(
+            "/api/v1/admin/notices/{kassenzeichen}/qr.svg",
+            get(notices::qr_svg),
+        )
+        .route(
+            "/api/v1/admin/notices/{kassenzeichen}/qr.png",
+            get(notices::qr_png),
+        )
+        .route("/api/v1/admin/objections", get(notices::objections))
+        .route("/api/v1/notices/lookup", post(notices::lookup))
+        .route(
+            "/api/v1/notices/{kassenzeichen}/payments",
+            post(notices::pay),
+        )
+        .route(
+            "/api/v1/notices/{kassenzeichen}/girocode.png",
+            get(notices::girocode),
+        )
+        .route(
+            "/api/v1/notices/{kassenzeichen}/reminders",
+            post(notices::remind),
+        )
+        .route(
+            "/api/v1/notices/{kassenzeichen}/objections",
+            post(notices::object).layer(DefaultBodyLimit::max(
+                notices::MAX_ATTACHMENT_BYTES * 4 / 3 + 64 * 1024,
+            )),
+        )
+        .route("/api/v1/payments/callback", post(notices::callback))
+        .route("/n/{kassenzeichen}", get(notices::landing))
+        .route(
+            "/pay/{payment_id}",
+            get(notices::pay_page).post(notices::pay_decision),
+        )
+        .route("/pay/{payment_id}/done", get(notices::receipt))
         .route("/healthz", get(health))
         .route("/livez", get(live))
         .route("/openapi.json", get(openapi))

@@ -38,7 +38,11 @@ pub fn payload(transfer: &Transfer) -> Result<String, GiroCodeError> {
     if !(1..=99_999_999_999).contains(&transfer.amount_cents) {
         return invalid("the amount must be between 0.01 and 999999999.99 EUR".into());
     }
-    if transfer.bic.as_ref().is_some_and(|b| !matches!(b.len(), 8 | 11)) {
+    if transfer
+        .bic
+        .as_ref()
+        .is_some_and(|b| !matches!(b.len(), 8 | 11))
+    {
         return invalid("a BIC has 8 or 11 characters".into());
     }
     let amount = format!(

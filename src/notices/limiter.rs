@@ -29,7 +29,10 @@ impl FailureLimiter {
         keys.iter()
             .filter_map(|key| {
                 let list = failures.get_mut(*key)?;
-                while list.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+                while list
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+                {
                     list.pop_front();
                 }
                 let oldest = *list.front()?;
@@ -48,7 +51,10 @@ impl FailureLimiter {
             failures.retain(|_, list| list.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
         }
         for key in keys {
-            failures.entry((*key).to_string()).or_default().push_back(now);
+            failures
+                .entry((*key).to_string())
+                .or_default()
+                .push_back(now);
         }
     }
 }
@@ -66,7 +72,10 @@ mod tests {
         assert_eq!(limiter.blocked(&["client:a"]), None);
         limiter.fail(&["client:a", "kz:1"]);
         assert!(limiter.blocked(&["client:a"]).is_some());
-        assert!(limiter.blocked(&["client:b", "kz:1"]).is_some(), "the reference too");
+        assert!(
+            limiter.blocked(&["client:b", "kz:1"]).is_some(),
+            "the reference too"
+        );
         assert_eq!(limiter.blocked(&["client:b", "kz:2"]), None);
     }
 }

@@ -6,6 +6,7 @@ pub mod girocode;
 pub mod limiter;
 pub mod payment;
 pub mod qr;
+pub mod service;
 pub mod store;
 
 use chrono::{Datelike, Months, NaiveDate, Weekday};
@@ -145,7 +146,10 @@ pub fn hmac_verify(key: &[u8], message: &[u8], signature: &str) -> bool {
 /// The signature a QR code carries: it proves the code was made by this server for this notice and
 /// check code (128 bits, hex).
 pub fn qr_signature(key: &[u8], kassenzeichen: &str, check_code: &str) -> String {
-    let full = hmac_hex(key, format!("notice:{kassenzeichen}:{check_code}").as_bytes());
+    let full = hmac_hex(
+        key,
+        format!("notice:{kassenzeichen}:{check_code}").as_bytes(),
+    );
     full[..32].to_string()
 }
 
@@ -204,15 +208,30 @@ mod tests {
     #[test]
     fn the_objection_deadline_is_a_month_or_a_year_and_never_a_weekend() {
         // Delivered Monday 2 November 2026: one month is Wednesday 2 December.
-        assert_eq!(objection_deadline(date("2026-11-02"), true), date("2026-12-02"));
+        assert_eq!(
+            objection_deadline(date("2026-11-02"), true),
+            date("2026-12-02")
+        );
         // Delivered 29 January: 28 February 2027 is a Sunday, so Monday 1 March.
-        assert_eq!(objection_deadline(date("2027-01-29"), true), date("2027-03-01"));
+        assert_eq!(
+            objection_deadline(date("2027-01-29"), true),
+            date("2027-03-01")
+        );
         // Delivered 5 December 2026: 5 January 2027 is a Tuesday.
-        assert_eq!(objection_deadline(date("2026-12-05"), true), date("2027-01-05"));
+        assert_eq!(
+            objection_deadline(date("2026-12-05"), true),
+            date("2027-01-05")
+        );
         // Saturday 6 February 2027 moves to Monday 8 February.
-        assert_eq!(objection_deadline(date("2027-01-06"), true), date("2027-02-08"));
+        assert_eq!(
+            objection_deadline(date("2027-01-06"), true),
+            date("2027-02-08")
+        );
         // Without the legal-remedy instruction: a year.
-        assert_eq!(objection_deadline(date("2026-11-02"), false), date("2027-11-02"));
+        assert_eq!(
+            objection_deadline(date("2026-11-02"), false),
+            date("2027-11-02")
+        );
     }
 
     #[test]
@@ -224,8 +243,14 @@ mod tests {
         assert_eq!(normalise_kassenzeichen("1234"), None);
         assert_eq!(normalise_kassenzeichen("12345678x"), None);
         let code = new_check_code();
-        assert_eq!(normalise_check_code(&code.to_lowercase()), Some(code.clone()));
-        assert_eq!(normalise_check_code("KMXP4821").as_deref(), Some("KMXP-4821"));
+        assert_eq!(
+            normalise_check_code(&code.to_lowercase()),
+            Some(code.clone())
+        );
+        assert_eq!(
+            normalise_check_code("KMXP4821").as_deref(),
+            Some("KMXP-4821")
+        );
         assert_eq!(normalise_check_code("KMX-48211"), None);
         assert_eq!(
             normalise_iban("DE89 3704 0044 0532 0130 00").as_deref(),
@@ -240,7 +265,10 @@ mod tests {
         let signature = qr_signature(key, "123456789012", "KMXP-4821");
         assert_eq!(signature.len(), 32);
         assert_ne!(signature, qr_signature(key, "123456789013", "KMXP-4821"));
-        assert_ne!(signature, qr_signature(b"another key", "123456789012", "KMXP-4821"));
+        assert_ne!(
+            signature,
+            qr_signature(b"another key", "123456789012", "KMXP-4821")
+        );
         let body = br#"{"payment_id":"p1"}"#;
         let full = hmac_hex(key, body);
         assert!(hmac_verify(key, body, &full));

@@ -11,7 +11,7 @@ use super::{hmac_hex, hmac_verify};
 pub const SIGNATURE_HEADER: &str = "x-payment-signature";
 
 /// A confirmation from the provider.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Confirmation {
     /// Our payment id.
@@ -116,7 +116,10 @@ mod tests {
             provider.verify(forged.as_bytes(), Some(&signature)),
             Err(CallbackError::Signature)
         );
-        assert_eq!(provider.verify(body.as_bytes(), None), Err(CallbackError::Signature));
+        assert_eq!(
+            provider.verify(body.as_bytes(), None),
+            Err(CallbackError::Signature)
+        );
         assert_eq!(provider.checkout_url("p1"), "http://127.0.0.1:8115/pay/p1");
     }
 }

@@ -80,7 +80,10 @@ mod tests {
             "https://auskunft.example/n/123456789012?s=abc"
         );
         assert!(svg(&code).starts_with("<?xml"));
-        assert!(matches!(encode(&"x".repeat(2000), 13), Err(QrError::TooLong(13))));
+        assert!(matches!(
+            encode(&"x".repeat(2000), 13),
+            Err(QrError::TooLong(13))
+        ));
         assert!(matches!(decode(b"not an image"), Err(QrError::Image(_))));
     }
 }

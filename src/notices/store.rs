@@ -218,7 +218,12 @@ impl Notices {
     }
 
     /// Registers a notice with its check code.
-    pub async fn register(&self, new: &NewNotice, check_code: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn register(
+        &self,
+        new: &NewNotice,
+        check_code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let inserted = with_pool!(&self.database, |pool, _begin| {
             sqlx::query(
                 "INSERT INTO notices (kassenzeichen, check_code, subject, amount_cents, due_date, issued_on, delivered_on, office, iban, legal_remedy, status, created_at) \
@@ -261,7 +266,10 @@ impl Notices {
 
     /// Starts a payment of the whole amount; refused for a paid notice.
     pub async fn start_payment(&self, kassenzeichen: &str, now: DateTime<Utc>) -> Result<Payment> {
-        let (notice, _) = self.get(kassenzeichen).await?.ok_or(NoticeError::NotFound)?;
+        let (notice, _) = self
+            .get(kassenzeichen)
+            .await?
+            .ok_or(NoticeError::NotFound)?;
         if notice.status == NoticeStatus::Paid {
             return Err(NoticeError::AlreadyPaid);
         }
@@ -289,8 +297,9 @@ impl Notices {
 
     /// A payment by id.
     pub async fn payment(&self, id: &str) -> Result<Option<Payment>> {
-        let row: Option<(String, String, i64, String, Option<String>)> =
-            with_pool!(&self.database, |pool, _begin| {
+        let row: Option<(String, String, i64, String, Option<String>)> = with_pool!(
+            &self.database,
+            |pool, _begin| {
                 sqlx::query_as(
                     "SELECT id, kassenzeichen, amount_cents, status, provider_ref FROM payments WHERE id = $1",
                 )
@@ -298,7 +307,8 @@ impl Notices {
                 .fetch_optional(pool)
                 .await
                 .map_err(db)?
-            });
+            }
+        );
         Ok(row.map(
             |(id, kassenzeichen, amount_cents, status, provider_ref)| Payment {
                 id,
@@ -320,7 +330,10 @@ impl Notices {
         provider_ref: &str,
         now: DateTime<Utc>,
     ) -> Result<Confirmed> {
-        let payment = self.payment(payment_id).await?.ok_or(NoticeError::NotFound)?;
+        let payment = self
+            .payment(payment_id)
+            .await?
+            .ok_or(NoticeError::NotFound)?;
         if payment.amount_cents != amount_cents {
             return Err(NoticeError::AmountMismatch);
         }
@@ -421,15 +434,22 @@ impl Notices {
     }
 
     /// Marks a reminder as sent.
-    pub async fn reminded(&self, kassenzeichen: &str, email: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn reminded(
+        &self,
+        kassenzeichen: &str,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         with_pool!(&self.database, |pool, _begin| {
-            sqlx::query("UPDATE reminders SET sent_at = $3 WHERE kassenzeichen = $1 AND email = $2")
-                .bind(kassenzeichen)
-                .bind(email)
-                .bind(now.timestamp())
-                .execute(pool)
-                .await
-                .map_err(db)?;
+            sqlx::query(
+                "UPDATE reminders SET sent_at = $3 WHERE kassenzeichen = $1 AND email = $2",
+            )
+            .bind(kassenzeichen)
+            .bind(email)
+            .bind(now.timestamp())
+            .execute(pool)
+            .await
+            .map_err(db)?;
         });
         Ok(())
     }

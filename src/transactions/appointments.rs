@@ -231,6 +231,7 @@ impl BookingContext {
             text,
             card,
             buttons: Vec::new(),
+            image: None,
         }
     }
 }
@@ -968,6 +969,7 @@ impl FormHandler for BookingChanges {
                     ),
                     card: None,
                     buttons,
+                    image: None,
                 }]);
             }
             match bookings.cancel(&code, &key, now).await {

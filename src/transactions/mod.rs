@@ -4,5 +4,7 @@
 
 pub mod appointments;
 pub mod courses;
+pub mod notice_texts;
+pub mod notices;
 pub mod registration;
 pub mod texts;

@@ -136,6 +136,18 @@ pub struct Message {
     pub card: Option<Card>,
     /// Buttons to offer after the message.
     pub buttons: Vec<Button>,
+    /// An image to show with the message (a GiroCode, say); channels fetch it from the URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+}
+
+/// An image: where to fetch it (a path on this server or a full URL) and its text alternative.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    /// Where the image is.
+    pub url: String,
+    /// What it shows, for screen readers and text-only channels.
+    pub alt: String,
 }
 
 /// A button: a label to show and the action sent back when it is pressed.
