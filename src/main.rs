@@ -83,6 +83,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportFormat {
+    /// Notices from a CSV export of a specialist procedure: registered in the database; prints each
+    /// notice's check code and QR link (`kassenzeichen;check_code;qr_url`) for printing.
+    Notices {
+        /// The CSV file (header row; `;` or `,`).
+        file: PathBuf,
+        /// Where to write the check codes and links (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// XZuFi 2.2 XML service descriptions (leistung elements with FIM text modules).
     Xzufi(ServiceImport),
     /// PVOG JSON service descriptions (one or a list).
@@ -160,6 +169,9 @@ fn main() -> ExitCode {
             ),
             Command::Crossval { folds } => crossval(&settings, folds).await,
             Command::Ask { question, lang } => ask(&settings, &question, lang).await,
+            Command::Import {
+                format: ImportFormat::Notices { file, out },
+            } => import_notices(&settings, &file, out.as_deref()).await,
             Command::Import { format } => import(format),
             Command::Eval {
                 file,
@@ -380,6 +392,90 @@ async fn crossval(settings: &Settings, folds: usize) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
+/// Registers the notices of a CSV file; reports every bad line and exits 1 if there was one.
+async fn import_notices(
+    settings: &Settings,
+    file: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use auskunft::import::notices::{Row, parse};
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("failed to read {}", file.display()))?;
+    let rows = match parse(&text) {
+        Ok(rows) => rows,
+        Err(problem) => {
+            println!("{}:{problem}", file.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let database = auskunft::store::connect(&settings.database.url, 2)
+        .await
+        .with_context(|| {
+            format!(
+                "failed to open the database ({})",
+                auskunft::startup::redact_url(&settings.database.url)
+            )
+        })?;
+    let service = auskunft::notices::service::NoticeService::new(
+        &database,
+        &settings.notices,
+        auskunft::booking::mail::Mailer::disabled(),
+    )
+    .await?;
+    let mut printed = String::from("kassenzeichen;check_code;qr_url\n");
+    let (mut registered, mut problems) = (0, 0);
+    let total = rows.len();
+    for (done, row) in rows.into_iter().enumerate() {
+        match row {
+            Row::Notice(line, notice) => {
+                let check_code = auskunft::notices::new_check_code();
+                match service
+                    .notices
+                    .register(&notice, &check_code, chrono::Utc::now())
+                    .await
+                {
+                    Ok(()) => {
+                        registered += 1;
+                        printed.push_str(&format!(
+                            "{};{check_code};{}\n",
+                            notice.kassenzeichen,
+                            service.link(&notice.kassenzeichen, &check_code)
+                        ));
+                    }
+                    Err(auskunft::notices::store::NoticeError::Exists) => {
+                        problems += 1;
+                        println!(
+                            "{}:{line}: kassenzeichen {} is registered already",
+                            file.display(),
+                            notice.kassenzeichen
+                        );
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            Row::Problem(line, reason) => {
+                problems += 1;
+                println!("{}:{line}: {reason}", file.display());
+            }
+        }
+        if (done + 1) % 1000 == 0 {
+            eprintln!("{} of {total} lines", done + 1);
+        }
+    }
+    database.close().await;
+    match out {
+        Some(path) => std::fs::write(path, &printed)
+            .with_context(|| format!("failed to write {}", path.display()))?,
+        None => print!("{printed}"),
+    }
+    eprintln!("{registered} notice(s) registered, {problems} line(s) with problems");
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 fn import(format: ImportFormat) -> anyhow::Result<ExitCode> {
     let today = chrono::Utc::now().date_naive();
     let read = |file: &PathBuf| {
@@ -414,6 +510,7 @@ fn import(format: ImportFormat) -> anyhow::Result<ExitCode> {
             };
             auskunft::import::offices::write(&offices, &options)?
         }
+        ImportFormat::Notices { .. } => anyhow::bail!("notices are imported with the database"),
     };
     for path in &written {
         println!("wrote {}", path.display());

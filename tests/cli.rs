@@ -323,3 +323,57 @@ fn check_compares_the_knowledge_with_a_service_catalogue() {
     );
     assert!(!stdout.contains("reisepass"), "{stdout}");
 }
+
+#[test]
+fn notices_import_from_csv_registers_good_lines_and_reports_bad_ones() {
+    let data = tempfile::tempdir().unwrap();
+    let csv = data.path().join("bescheide.csv");
+    std::fs::write(
+        &csv,
+        "kassenzeichen;subject;amount;due_date;issued_on;delivered_on;office;iban_account;legal_remedy\n\
+         1234.5678.9012;Hundesteuer 2027;46,50;31.01.2027;20.11.2026;23.11.2026;Steueramt;DE89 3704 0044 0532 0130 00;ja\n\
+         12;Hundesteuer 2027;46,50;31.01.2027;20.11.2026;23.11.2026;Steueramt;DE89370400440532013000;\n\
+         55501234;Gebühr;12,00;2027-02-01;2026-11-20;2026-11-21;Ordnungsamt;DE89370400440532013001;\n",
+    )
+    .unwrap();
+    let url = format!("sqlite:{}", data.path().join("a.db").display());
+    let run = || {
+        auskunft()
+            .args(["import", "notices"])
+            .arg(&csv)
+            .env("AUSKUNFT_DATABASE__URL", &url)
+            .output()
+            .unwrap()
+    };
+    let output = run();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    let file = csv.display().to_string();
+    assert!(
+        stdout.contains(&format!("{file}:3: kassenzeichen must have 8 to 14 digits")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{file}:4: iban_account is not a valid IBAN")),
+        "{stdout}"
+    );
+    let printed = stdout
+        .lines()
+        .find(|l| l.starts_with("123456789012;"))
+        .expect("the registered notice with its check code and link");
+    let fields: Vec<&str> = printed.split(';').collect();
+    assert_eq!(fields.len(), 3);
+    assert!(fields[2].contains("/n/123456789012?s="), "{printed}");
+    assert!(
+        stderr.contains("1 notice(s) registered, 2 line(s) with problems"),
+        "{stderr}"
+    );
+    // A second run finds the notice registered already.
+    let (stdout, _) = text(&run());
+    assert!(
+        stdout.contains(&format!(
+            "{file}:2: kassenzeichen 123456789012 is registered already"
+        )),
+        "{stdout}"
+    );
+}

@@ -24,7 +24,7 @@ use crate::notices::payment::{Confirmation, PaymentProvider, SIGNATURE_HEADER};
 use crate::notices::service::{Proof, Verified};
 use crate::notices::store::{Confirmed, NewObjection, NoticeError, Objection};
 use crate::notices::{
-    NewNotice, Notice, NoticeStatus, euros, new_check_code, normalise_check_code, normalise_iban,
+    Notice, NoticeInput, NoticeStatus, check_notice, euros, new_check_code, normalise_check_code,
     normalise_kassenzeichen, qr,
 };
 
@@ -367,7 +367,18 @@ pub async fn register(
     ApiJson(request): ApiJson<NoticeRequest>,
 ) -> Result<(StatusCode, Json<RegisteredNotice>), ApiError> {
     super::require_admin(&state, &headers)?;
-    let new = checked_notice(request).map_err(ApiError::invalid)?;
+    let new = check_notice(NoticeInput {
+        kassenzeichen: request.kassenzeichen,
+        subject: request.subject,
+        amount_cents: request.amount_cents,
+        due_date: request.due_date,
+        issued_on: request.issued_on,
+        delivered_on: request.delivered_on,
+        office: request.office,
+        iban_account: request.iban_account,
+        legal_remedy: request.legal_remedy,
+    })
+    .map_err(ApiError::invalid)?;
     let check_code = new_check_code();
     state
         .notices
@@ -386,42 +397,6 @@ pub async fn register(
             check_code,
         }),
     ))
-}
-
-/// Checks a notice registration; the reason when it is not acceptable.
-pub fn checked_notice(request: NoticeRequest) -> Result<NewNotice, String> {
-    let kassenzeichen = normalise_kassenzeichen(&request.kassenzeichen)
-        .ok_or("kassenzeichen must have 8 to 14 digits")?;
-    let subject = request.subject.trim().to_string();
-    if subject.is_empty() || subject.chars().count() > 200 {
-        return Err("subject must have 1 to 200 characters".into());
-    }
-    if !(1..=99_999_999_999).contains(&request.amount_cents) {
-        return Err("amount_cents must be between 1 and 99999999999".into());
-    }
-    if request.delivered_on < request.issued_on {
-        return Err("delivered_on must not be before issued_on".into());
-    }
-    if request.due_date < request.issued_on {
-        return Err("due_date must not be before issued_on".into());
-    }
-    let office = request.office.trim().to_string();
-    if office.is_empty() || office.chars().count() > 200 {
-        return Err("office must have 1 to 200 characters".into());
-    }
-    let iban = normalise_iban(&request.iban_account)
-        .ok_or("iban_account is not a valid IBAN (check digits)")?;
-    Ok(NewNotice {
-        kassenzeichen,
-        subject,
-        amount_cents: request.amount_cents,
-        due_date: request.due_date,
-        issued_on: request.issued_on,
-        delivered_on: request.delivered_on,
-        office,
-        iban,
-        legal_remedy: request.legal_remedy.unwrap_or(true),
-    })
 }
 
 async fn admin_notice(state: &AppState, kassenzeichen: &str) -> Result<(Notice, String), ApiError> {

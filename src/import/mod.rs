@@ -3,6 +3,7 @@
 //! records. Each writes the knowledge format (TOML), which `auskunft check` then validates like hand-written
 //! files.
 
+pub mod notices;
 pub mod offices;
 pub mod pvog;
 pub mod xzufi;

@@ -59,6 +59,65 @@ pub struct NewNotice {
     pub legal_remedy: bool,
 }
 
+/// A notice registration as it comes in (from the API or a CSV file), before checking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeInput {
+    /// The payment reference (separators allowed).
+    pub kassenzeichen: String,
+    /// What it is about.
+    pub subject: String,
+    /// The amount in cents.
+    pub amount_cents: i64,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Issue date.
+    pub issued_on: NaiveDate,
+    /// Delivery date.
+    pub delivered_on: NaiveDate,
+    /// The issuing office.
+    pub office: String,
+    /// The city's IBAN.
+    pub iban_account: String,
+    /// Whether the legal-remedy instruction was given (default yes).
+    pub legal_remedy: Option<bool>,
+}
+
+/// Checks a registration; the reason (naming the field) when it is not acceptable.
+pub fn check_notice(input: NoticeInput) -> Result<NewNotice, String> {
+    let kassenzeichen = normalise_kassenzeichen(&input.kassenzeichen)
+        .ok_or("kassenzeichen must have 8 to 14 digits")?;
+    let subject = input.subject.trim().to_string();
+    if subject.is_empty() || subject.chars().count() > 200 {
+        return Err("subject must have 1 to 200 characters".into());
+    }
+    if !(1..=99_999_999_999).contains(&input.amount_cents) {
+        return Err("amount_cents must be between 1 and 99999999999".into());
+    }
+    if input.delivered_on < input.issued_on {
+        return Err("delivered_on must not be before issued_on".into());
+    }
+    if input.due_date < input.issued_on {
+        return Err("due_date must not be before issued_on".into());
+    }
+    let office = input.office.trim().to_string();
+    if office.is_empty() || office.chars().count() > 200 {
+        return Err("office must have 1 to 200 characters".into());
+    }
+    let iban = normalise_iban(&input.iban_account)
+        .ok_or("iban_account is not a valid IBAN (check digits)")?;
+    Ok(NewNotice {
+        kassenzeichen,
+        subject,
+        amount_cents: input.amount_cents,
+        due_date: input.due_date,
+        issued_on: input.issued_on,
+        delivered_on: input.delivered_on,
+        office,
+        iban,
+        legal_remedy: input.legal_remedy.unwrap_or(true),
+    })
+}
+
 /// A registered notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
