@@ -12,6 +12,7 @@
 //!   `${NAME}` in later lines stands for it (booking codes and keys are random);
 //! - `@lang TAG` sends that language hint with the following messages (`@lang -` stops);
 //! - `@restart`: the server restarts (a new engine on the same database, empty caches);
+//! - `@notice KZ CHECK-CODE CENTS DELIVERED-ON DUE-DATE SUBJECT`: the back office registers a notice;
 //! - `#` comments and blank lines are ignored.
 
 mod common;
@@ -93,6 +94,27 @@ async fn run(path: &Path, world: &World) -> Vec<String> {
         }
         if let Some(tag) = line.strip_prefix("@lang ") {
             lang = (tag.trim() != "-").then(|| tag.trim().to_string());
+            continue;
+        }
+        if let Some(spec) = line.strip_prefix("@notice ") {
+            // @notice KASSENZEICHEN CHECK-CODE AMOUNT-CENTS DELIVERED-ON DUE-DATE SUBJECT...
+            let parts: Vec<&str> = spec.split_whitespace().collect();
+            let date = |text: &str| text.parse::<chrono::NaiveDate>().unwrap();
+            let notice = auskunft::notices::NewNotice {
+                kassenzeichen: parts[0].to_string(),
+                subject: parts[5..].join(" "),
+                amount_cents: parts[2].parse().unwrap(),
+                due_date: date(parts[4]),
+                issued_on: date(parts[3]) - chrono::Duration::days(2),
+                delivered_on: date(parts[3]),
+                office: "Steueramt".into(),
+                iban: "DE89370400440532013000".into(),
+                legal_remedy: true,
+            };
+            auskunft::notices::Notices::new(database.clone())
+                .register(&notice, parts[1], chrono::Utc::now())
+                .await
+                .unwrap();
             continue;
         }
         if line == "@restart" {

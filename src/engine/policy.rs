@@ -109,6 +109,30 @@ pub fn office_decision(offices: &[OfficeHit], results: &SearchResults) -> Option
     (clearly_better || named).then_some(best.index)
 }
 
+/// Entity types that only transaction letters and confirmations carry.
+const IDENTIFYING_ENTITIES: [&str; 4] =
+    ["kassenzeichen", "check_code", "booking_code", "booking_key"];
+
+/// The form whose required identifying slots the message fills completely (two references at least),
+/// the classifier's likelier one first.
+fn form_identified_by(nlu: &Nlu, entities: &[Entity], ranked: &[(String, f32)]) -> Option<String> {
+    let found: Vec<&str> = entities.iter().map(|e| e.kind.as_str()).collect();
+    let fits = |form: &Form| {
+        let identifying: Vec<&str> = form
+            .slots
+            .iter()
+            .filter(|s| s.required && IDENTIFYING_ENTITIES.contains(&s.entity.as_str()))
+            .map(|s| s.entity.as_str())
+            .collect();
+        identifying.len() >= 2 && identifying.iter().all(|kind| found.contains(kind))
+    };
+    ranked
+        .iter()
+        .map(|(intent, _)| intent)
+        .find(|intent| nlu.forms.get(*intent).is_some_and(fits))
+        .cloned()
+}
+
 fn message(text: impl Into<String>) -> Message {
     Message {
         text: text.into(),
@@ -300,10 +324,18 @@ impl Engine {
         context: &CommitContext,
     ) -> Result<Outcome, ConversationError> {
         let ranked = nlu.classifier.classify(text);
-        let (top_intent, probability) = ranked
+        let (mut top_intent, mut probability) = ranked
             .first()
             .cloned()
             .unwrap_or_else(|| (intent::SERVICE_INFO.to_string(), 0.0));
+        // References that only a transaction's letter carries ("Kassenzeichen 1234…, Prüfcode KMXP-4821",
+        // a booking code with its key) say which transaction is meant, whatever words surround them.
+        if probability < SURE_INTENT
+            && let Some(form) = form_identified_by(nlu, entities, &ranked)
+        {
+            top_intent = form;
+            probability = SURE_INTENT;
+        }
         let results = self.search(text, lang)?;
         // A confident knowledge answer outside the intent's own entries wins over an unsure intent
         // ("Jemand ist zu Hause verstorben" is a question about a death, not a report).
@@ -983,7 +1015,14 @@ impl Engine {
             .and_then(|name| form.slots.iter().find(|s| s.name == name))
             .is_some_and(|s| matches!(s.entity.as_str(), "text" | "person_name" | "course_topic"));
         if asking_free_text {
-            // Free text fills the slot unless it clearly is something else.
+            // Free text fills the slot unless it clearly is something else: a question. Long answers
+            // (an address, the reasons of an objection) are the answer, whatever they mention.
+            let long_answer = asking
+                .and_then(|name| form.slots.iter().find(|s| s.name == name))
+                .is_some_and(|s| s.entity == "text");
+            if long_answer {
+                return text.ends_with('?') && (knowledge_question || other_intent);
+            }
             return knowledge_question && text.ends_with('?')
                 || other_intent && !text.contains('@');
         }

@@ -514,9 +514,14 @@ impl Nlu {
         let Some(known) = self.vocabulary.get(intent) else {
             return words(text).count();
         };
-        // Numbers (dates, times, codes) are details, not a topic.
-        words(text)
-            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()) && !known.contains(w))
+        // Numbers (dates, times) and codes ("KMXP-4821", "T-ABCD-1234") are details, not a topic.
+        let code_like = |w: &str| {
+            w.chars().any(|c| c.is_ascii_digit())
+                || w.len() <= 5 && w.chars().all(|c| c.is_ascii_uppercase())
+        };
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty() && !code_like(w))
+            .filter(|w| !known.contains(&w.to_lowercase()))
             .count()
     }
 

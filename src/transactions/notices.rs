@@ -216,6 +216,12 @@ impl FormHandler for NoticePayment {
     ) -> BoxFuture<'a, Vec<Message>> {
         Box::pin(async move {
             let (notice, mut messages) = verify(&self.service, slots, context, lang).await;
+            if slots.get("choice").map(String::as_str) == Some("remind")
+                && !self.service.mailer.enabled()
+            {
+                slots.remove("choice");
+                messages.push(message(notice_texts(lang).reminder_no_mail));
+            }
             if let Some(notice) = notice
                 && notice.status == NoticeStatus::Paid
                 && slots.get("choice").map(String::as_str) != Some("remind")
