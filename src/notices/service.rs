@@ -196,7 +196,7 @@ impl NoticeService {
         let mut sent = 0;
         for (kassenzeichen, email, lang) in self
             .notices
-            .due_reminders(crate::engine::local_date(now))
+            .claim_due_reminders(crate::engine::local_date(now), now)
             .await?
         {
             let Some((notice, _)) = self.notices.get(&kassenzeichen).await? else {
@@ -241,11 +241,13 @@ impl NoticeService {
                 calendar: None,
             };
             match self.mailer.send(&mail).await {
-                Ok(()) => {
-                    self.notices.reminded(&kassenzeichen, &email, now).await?;
-                    sent += 1;
+                Ok(()) => sent += 1,
+                Err(error) => {
+                    tracing::warn!(%error, "reminder not sent; tried again at the next sweep");
+                    self.notices
+                        .unclaim_reminder(&kassenzeichen, &email)
+                        .await?;
                 }
-                Err(error) => tracing::warn!(%error, "reminder not sent"),
             }
         }
         Ok(sent)

@@ -419,34 +419,35 @@ impl Notices {
         Ok(())
     }
 
-    /// Reminders due on or before `today` for notices still open: (kassenzeichen, e-mail, language).
-    pub async fn due_reminders(&self, today: NaiveDate) -> Result<Vec<(String, String, String)>> {
+    /// Takes the reminders due on or before `today` for notices still open, marking them sent in the same
+    /// statement, so that of several instances only one sends each: (kassenzeichen, e-mail, language).
+    pub async fn claim_due_reminders(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, String)>> {
         Ok(with_pool!(&self.database, |pool, _begin| {
             sqlx::query_as(
-                "SELECT r.kassenzeichen, r.email, r.lang FROM reminders r JOIN notices n ON n.kassenzeichen = r.kassenzeichen \
-                 WHERE r.sent_at IS NULL AND r.remind_on <= $1 AND n.status = 'open'",
+                "UPDATE reminders SET sent_at = $2 WHERE sent_at IS NULL AND remind_on <= $1 \
+                 AND kassenzeichen IN (SELECT kassenzeichen FROM notices WHERE status = 'open') \
+                 RETURNING kassenzeichen, email, lang",
             )
             .bind(today.to_string())
+            .bind(now.timestamp())
             .fetch_all(pool)
             .await
             .map_err(db)?
         }))
     }
 
-    /// Marks a reminder as sent.
-    pub async fn reminded(
-        &self,
-        kassenzeichen: &str,
-        email: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    /// Gives a claimed reminder back (its mail could not be sent), to be tried at the next sweep.
+    pub async fn unclaim_reminder(&self, kassenzeichen: &str, email: &str) -> Result<()> {
         with_pool!(&self.database, |pool, _begin| {
             sqlx::query(
-                "UPDATE reminders SET sent_at = $3 WHERE kassenzeichen = $1 AND email = $2",
+                "UPDATE reminders SET sent_at = NULL WHERE kassenzeichen = $1 AND email = $2",
             )
             .bind(kassenzeichen)
             .bind(email)
-            .bind(now.timestamp())
             .execute(pool)
             .await
             .map_err(db)?;

@@ -1,5 +1,6 @@
 //! The sentences of the notice transactions (pay now, pay later, objection), in German (also for easy
-//! German) and English (also for Ukrainian and Arabic until those are written).
+//! German), English, Ukrainian and Arabic. The German legal words the citizen finds on the letter
+//! ("Kassenzeichen", "Bescheid", "Widerspruch") stay visible in the translations.
 
 use crate::lang::Lang;
 
@@ -130,11 +131,97 @@ const ENGLISH: NoticeTexts = NoticeTexts {
     choice_unknown: "Please choose: pay now, pay later or objection.",
 };
 
+const UKRAINIAN: NoticeTexts = NoticeTexts {
+    invalid_kassenzeichen: "Kassenzeichen (платіжний номер) складається з 8–14 цифр; його вказано вгорі праворуч у рішенні (Bescheid).",
+    invalid_check_code: "Код перевірки (Prüfcode) надруковано під QR-кодом у рішенні, наприклад KMXP-4821.",
+    no_match: "Я не знайшов рішення з таким Kassenzeichen (платіжним номером) і кодом перевірки. Будь ласка, перевірте обидва значення.",
+    blocked: "Забагато невдалих спроб. Будь ласка, спробуйте ще раз через чверть години або зателефонуйте за номером 115.",
+    notice: "Рішення",
+    amount: "Сума",
+    due: "сплатити до",
+    status_open: "не сплачено",
+    status_paid: "сплачено",
+    objection_until: "Подати заперечення (Widerspruch) можна до",
+    objection_late: "Строк для подання заперечення закінчився",
+    pay_now: "Сплатити зараз",
+    pay_later: "Сплатити пізніше переказом",
+    object: "Подати заперечення",
+    remind: "Нагадування електронною поштою",
+    already_paid: "Суму за цим рішенням уже сплачено. Дякуємо!",
+    pay_here: "Тут ви можете безпечно сплатити через платіжний сервіс міста:",
+    pay_page: "До сторінки оплати",
+    transfer: "Будь ласка, перекажіть суму не пізніше кінцевої дати сплати. Завдяки GiroCode ваш банківський застосунок заповнить усі дані сам:",
+    payee: "Отримувач",
+    reference: "Призначення платежу (Kassenzeichen)",
+    girocode_alt: "GiroCode для банківського переказу",
+    remind_offer: "Нагадати вам електронною поштою перед кінцевою датою сплати?",
+    reminder_set: "Я надішлю вам нагадування електронною поштою",
+    reminder_no_mail: "Ця система не надсилає електронних листів, тому нагадування неможливе.",
+    invalid_email: "Це недійсна адреса електронної пошти.",
+    invalid_address: "Будь ласка, вкажіть свою адресу: вулицю, номер будинку, поштовий індекс і місто.",
+    invalid_reasons: "Будь ласка, обґрунтуйте заперечення кількома реченнями (щонайменше 10 символів).",
+    objection_summary: "Ваше заперечення проти рішення",
+    objector: "Ім'я",
+    address: "Адреса",
+    reasons: "Обґрунтування",
+    objection_received: "Ваше заперечення (Widerspruch) отримано й передано до відповідального відділу.",
+    receipt: "Вхідний номер",
+    in_time: "Його подано вчасно: строк закінчується",
+    late: "Зверніть увагу: строк для подання заперечення закінчився %s. Проте ваше заперечення збережено; відомство перевірить, чи його ще можна прийняти (наприклад, якщо строк пропущено не з вашої вини).",
+    office_will_contact: "Відомство відповість вам письмово. Обов'язок сплатити суму зберігається до ухвалення рішення щодо заперечення.",
+    failed: "Зараз це не вдалося. Будь ласка, спробуйте ще раз.",
+    choice_unknown: "Будь ласка, оберіть: сплатити зараз, сплатити пізніше або подати заперечення.",
+};
+
+const ARABIC: NoticeTexts = NoticeTexts {
+    invalid_kassenzeichen: "يتكوّن رقم الدفع (Kassenzeichen) من 8 إلى 14 رقمًا، وتجده في أعلى يمين القرار (Bescheid).",
+    invalid_check_code: "رمز التحقق (Prüfcode) مطبوع أسفل رمز QR في القرار، مثلًا KMXP-4821.",
+    no_match: "لم أجد أي قرار يطابق رقم الدفع (Kassenzeichen) ورمز التحقق اللذين أدخلتهما. يُرجى التحقق من كليهما.",
+    blocked: "محاولات غير ناجحة كثيرة جدًا. يُرجى المحاولة مرة أخرى بعد ربع ساعة أو الاتصال بالرقم 115.",
+    notice: "القرار",
+    amount: "المبلغ",
+    due: "مستحق الدفع في",
+    status_open: "غير مدفوع",
+    status_paid: "مدفوع",
+    objection_until: "يمكن تقديم اعتراض (Widerspruch) حتى",
+    objection_late: "انتهت مهلة الاعتراض في",
+    pay_now: "الدفع الآن",
+    pay_later: "الدفع لاحقًا بالتحويل",
+    object: "تقديم اعتراض",
+    remind: "تذكير بالبريد الإلكتروني",
+    already_paid: "تم دفع مبلغ هذا القرار بالفعل. شكرًا لك!",
+    pay_here: "يمكنك الدفع بأمان هنا عبر خدمة الدفع التابعة للمدينة:",
+    pay_page: "إلى صفحة الدفع",
+    transfer: "يُرجى تحويل المبلغ في موعد أقصاه تاريخ الاستحقاق. باستخدام GiroCode يملأ تطبيق البنك لديك جميع البيانات تلقائيًا:",
+    payee: "المستفيد",
+    reference: "غرض التحويل (Kassenzeichen)",
+    girocode_alt: "رمز GiroCode للتحويل المصرفي",
+    remind_offer: "هل تريد أن أذكّرك بالبريد الإلكتروني قبل تاريخ الاستحقاق؟",
+    reminder_set: "سأذكّرك بالبريد الإلكتروني في",
+    reminder_no_mail: "هذا النظام لا يرسل رسائل بريد إلكتروني، لذلك لا يمكن إرسال تذكير.",
+    invalid_email: "هذا ليس عنوان بريد إلكتروني صالحًا.",
+    invalid_address: "يُرجى ذكر عنوانك مع اسم الشارع ورقم المنزل والرمز البريدي والمدينة.",
+    invalid_reasons: "يُرجى ذكر أسباب اعتراضك في بضع جمل (10 أحرف على الأقل).",
+    objection_summary: "اعتراضك على القرار",
+    objector: "الاسم",
+    address: "العنوان",
+    reasons: "الأسباب",
+    objection_received: "تم استلام اعتراضك (Widerspruch) وإحالته إلى الجهة المختصة.",
+    receipt: "رقم الاستلام",
+    in_time: "قُدِّم الاعتراض في الموعد المحدد: تنتهي المهلة في",
+    late: "تنبيه: انتهت مهلة الاعتراض في %s. ومع ذلك تم حفظ اعتراضك، وستتحقق الجهة المختصة مما إذا كان لا يزال من الممكن قبوله (مثلًا إذا لم يكن التأخير بسببك).",
+    office_will_contact: "سترد عليك الجهة المختصة كتابيًا. يبقى المبلغ مستحق الدفع إلى حين البت في الاعتراض.",
+    failed: "لم تنجح العملية الآن. يُرجى المحاولة مرة أخرى.",
+    choice_unknown: "يُرجى الاختيار: الدفع الآن، أو الدفع لاحقًا، أو تقديم اعتراض.",
+};
+
 /// The texts for a language.
 pub fn notice_texts(lang: Lang) -> &'static NoticeTexts {
     match lang {
         Lang::De | Lang::DeLeicht => &GERMAN,
-        Lang::En | Lang::Uk | Lang::Ar => &ENGLISH,
+        Lang::En => &ENGLISH,
+        Lang::Uk => &UKRAINIAN,
+        Lang::Ar => &ARABIC,
     }
 }
 
@@ -144,5 +231,135 @@ pub fn format_date(date: chrono::NaiveDate, lang: Lang) -> String {
         date.format("%d.%m.%Y").to_string()
     } else {
         date.format("%-d %b %Y").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LANGS: [Lang; 5] = [Lang::De, Lang::DeLeicht, Lang::En, Lang::Uk, Lang::Ar];
+
+    /// Every field of the texts; the pattern names them all, so a new field must be added here.
+    fn fields(texts: &'static NoticeTexts) -> Vec<&'static str> {
+        let NoticeTexts {
+            invalid_kassenzeichen,
+            invalid_check_code,
+            no_match,
+            blocked,
+            notice,
+            amount,
+            due,
+            status_open,
+            status_paid,
+            objection_until,
+            objection_late,
+            pay_now,
+            pay_later,
+            object,
+            remind,
+            already_paid,
+            pay_here,
+            pay_page,
+            transfer,
+            payee,
+            reference,
+            girocode_alt,
+            remind_offer,
+            reminder_set,
+            reminder_no_mail,
+            invalid_email,
+            invalid_address,
+            invalid_reasons,
+            objection_summary,
+            objector,
+            address,
+            reasons,
+            objection_received,
+            receipt,
+            in_time,
+            late,
+            office_will_contact,
+            failed,
+            choice_unknown,
+        } = texts;
+        vec![
+            invalid_kassenzeichen,
+            invalid_check_code,
+            no_match,
+            blocked,
+            notice,
+            amount,
+            due,
+            status_open,
+            status_paid,
+            objection_until,
+            objection_late,
+            pay_now,
+            pay_later,
+            object,
+            remind,
+            already_paid,
+            pay_here,
+            pay_page,
+            transfer,
+            payee,
+            reference,
+            girocode_alt,
+            remind_offer,
+            reminder_set,
+            reminder_no_mail,
+            invalid_email,
+            invalid_address,
+            invalid_reasons,
+            objection_summary,
+            objector,
+            address,
+            reasons,
+            objection_received,
+            receipt,
+            in_time,
+            late,
+            office_will_contact,
+            failed,
+            choice_unknown,
+        ]
+    }
+
+    #[test]
+    fn no_field_is_empty() {
+        for lang in LANGS {
+            for (index, text) in fields(notice_texts(lang)).into_iter().enumerate() {
+                assert!(!text.trim().is_empty(), "{lang:?}: field {index} is empty");
+            }
+        }
+    }
+
+    #[test]
+    fn ukrainian_and_arabic_are_translated() {
+        let english = notice_texts(Lang::En);
+        for lang in [Lang::Uk, Lang::Ar] {
+            let texts = notice_texts(lang);
+            assert_ne!(texts.no_match, english.no_match, "{lang:?}");
+            assert_ne!(texts.already_paid, english.already_paid, "{lang:?}");
+            assert_ne!(
+                texts.objection_received, english.objection_received,
+                "{lang:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn late_has_one_date_placeholder() {
+        for lang in LANGS {
+            assert_eq!(notice_texts(lang).late.matches("%s").count(), 1, "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn blocked_names_115() {
+        for lang in LANGS {
+            assert!(notice_texts(lang).blocked.contains("115"), "{lang:?}");
+        }
     }
 }
