@@ -334,6 +334,17 @@ async fn health_openapi_and_unknown_routes_answer_json() {
         "/api/v1/chat",
         "/api/v1/search",
         "/api/v1/services/{slug}",
+        "/api/v1/appointments/slots",
+        "/api/v1/appointments",
+        "/api/v1/appointments/{code}",
+        "/api/v1/courses/{id}/registrations",
+        "/api/v1/admin/appointments",
+        "/api/v1/admin/notices",
+        "/api/v1/notices/lookup",
+        "/api/v1/notices/{kassenzeichen}/payments",
+        "/api/v1/payments/callback",
+        "/api/v1/notices/{kassenzeichen}/girocode.png",
+        "/api/v1/notices/{kassenzeichen}/objections",
         "/healthz",
     ] {
         assert!(openapi["paths"].get(path).is_some(), "openapi lacks {path}");

@@ -225,12 +225,12 @@ pub fn notice_texts(lang: Lang) -> &'static NoticeTexts {
     }
 }
 
-/// A date for people: "02.12.2026" in German, "2026-12-02" otherwise.
+/// A date for people: "02.12.2026" in German, Ukrainian and Arabic, "2 Dec 2026" in English.
 pub fn format_date(date: chrono::NaiveDate, lang: Lang) -> String {
-    if matches!(lang, Lang::De | Lang::DeLeicht) {
-        date.format("%d.%m.%Y").to_string()
-    } else {
+    if lang == Lang::En {
         date.format("%-d %b %Y").to_string()
+    } else {
+        date.format("%d.%m.%Y").to_string()
     }
 }
 
