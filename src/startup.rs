@@ -299,7 +299,7 @@ async fn expire_reservations(bookings: Bookings) {
     }
 }
 
-/// Mails the "pay later" reminders that are due, hourly.
+/// Mails the "pay later" reminders that are due and deletes stale uploads, hourly.
 async fn send_reminders(notices: NoticeService) {
     let mut interval = tokio::time::interval(RETENTION_SWEEP);
     loop {
@@ -308,6 +308,11 @@ async fn send_reminders(notices: NoticeService) {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "payment reminders sent"),
             Err(error) => tracing::warn!(%error, "reminder sweep failed"),
+        }
+        // Photos are copied into the transaction that uses them; the uploads themselves go after a day.
+        let stale = chrono::Utc::now() - chrono::Duration::days(1);
+        if let Err(error) = notices.uploads.delete_before(stale).await {
+            tracing::warn!(%error, "upload sweep failed");
         }
     }
 }

@@ -680,3 +680,73 @@ async fn a_photo_of_the_qr_code_sent_in_the_chat_opens_the_notice() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_objection_in_the_chat_takes_a_photo_as_attachment_without_its_metadata() {
+    let app = app_with(|_| {}).await;
+    let (kassenzeichen, check_code, _) = register(&app, "86420000", 3_000, 5).await;
+    let first = app
+        .ask(None, "Ich möchte Widerspruch gegen einen Bescheid einlegen")
+        .await;
+    assert_eq!(first["intent"]["name"], "notice.objection", "{first}");
+    let session = first["session_id"].as_str().unwrap().to_string();
+    app.ask(Some(&session), &format!("{kassenzeichen} {check_code}"))
+        .await;
+    app.ask(Some(&session), "Erika Mustermann").await;
+    app.ask(Some(&session), "Musterstraße 1, 04109 Leipzig")
+        .await;
+    // A JPEG with a location in its EXIF segment, sent while the form runs.
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(32, 32, image::Rgb([90, 90, 90]))
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    let mut photo = jpeg.into_inner();
+    photo.splice(
+        2..2,
+        b"\xFF\xE1\x00\x16Exif\x00\x00GPS-Leipzig-51.34"
+            .iter()
+            .copied(),
+    );
+    use base64::Engine as _;
+    let (status, reply) = app
+        .chat(json!({"session_id": session, "image": {"content_type": "image/jpeg", "data": base64::engine::general_purpose::STANDARD.encode(&photo)}}))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["intent"]["name"], "notice.objection", "{reply}");
+    // Not an image: refused with a reason, the form goes on.
+    let (_, refused) = app
+        .chat(json!({"session_id": session, "image": {"content_type": "image/png", "data": base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.4")}}))
+        .await;
+    assert!(refused.to_string().contains("PNG and JPEG"), "{refused}");
+    let summary = app
+        .ask(
+            Some(&session),
+            "Der Bescheid nennt einen falschen Zeitraum.",
+        )
+        .await;
+    assert!(
+        summary.to_string().contains("Anhang: ein Foto"),
+        "{summary}"
+    );
+    let done = app.ask(Some(&session), "ja").await;
+    assert!(done.to_string().contains("Eingangsnummer"), "{done}");
+    let (_, export) = send(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/admin/objections",
+        None,
+        Some(ADMIN_TOKEN),
+    )
+    .await;
+    let attachment = &export["objections"][0]["attachment"];
+    assert_eq!(attachment["content_type"], "image/jpeg", "{export}");
+    let stored = base64::engine::general_purpose::STANDARD
+        .decode(attachment["data"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(image::load_from_memory(&stored).unwrap().width(), 32);
+    assert!(
+        !stored.windows(4).any(|w| w == b"Exif"),
+        "the location in the photo is gone"
+    );
+    app.stop().await;
+}

@@ -160,6 +160,17 @@ pub trait FormHandler: Send + Sync {
     ) -> BoxFuture<'a, Vec<Message>> {
         Box::pin(async { Vec::new() })
     }
+    /// Takes a photo for a slot of entity type `photo`: the slot's value (an upload id), or a sentence
+    /// for the citizen saying why not.
+    fn accept_photo<'a>(
+        &'a self,
+        _slot: &'a str,
+        _mime: &'a str,
+        _bytes: &'a [u8],
+        _lang: Lang,
+    ) -> BoxFuture<'a, Result<String, String>> {
+        Box::pin(async { Err(String::new()) })
+    }
     /// Whether an optional slot must be asked for, given the others (an e-mail address for a reminder).
     fn needs(&self, _slot: &str, _filled: &Slots) -> bool {
         false

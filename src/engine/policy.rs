@@ -201,6 +201,11 @@ impl Engine {
             InboundContent::Action(action) => {
                 self.respond_action(action, state, lang, context).await
             }
+            InboundContent::Image { .. } | InboundContent::Location { .. }
+                if self.form_takes(&state, content) =>
+            {
+                self.content_in_form(content, state, lang, context).await
+            }
             InboundContent::Image { mime, bytes } if self.images.is_some() => {
                 let action = match &self.images {
                     Some(reader) => reader.read(mime, bytes).await,
@@ -219,6 +224,106 @@ impl Engine {
                 intent::FALLBACK,
                 texts(lang).unsupported_content,
             )),
+        }
+    }
+
+    /// The slot type a photo or a location fills.
+    fn content_entity(content: &InboundContent) -> Option<&'static str> {
+        match content {
+            InboundContent::Image { .. } => Some("photo"),
+            InboundContent::Location { .. } => Some("location"),
+            _ => None,
+        }
+    }
+
+    /// Whether the form running takes this photo or location.
+    fn form_takes(&self, state: &DialogueState, content: &InboundContent) -> bool {
+        let (Some(nlu), Some(form), Some(kind)) =
+            (&self.nlu, state.form(), Self::content_entity(content))
+        else {
+            return false;
+        };
+        nlu.forms
+            .get(form)
+            .is_some_and(|f| f.slots.iter().any(|s| s.entity == kind))
+    }
+
+    /// A photo or a location inside a form fills the slot of its type, then the form goes on.
+    async fn content_in_form(
+        &self,
+        content: &InboundContent,
+        state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let Some(nlu) = self.nlu.clone() else {
+            return Ok(self.plain(
+                lang,
+                state,
+                intent::FALLBACK,
+                texts(lang).unsupported_content,
+            ));
+        };
+        let form_name = state.form().unwrap_or_default().to_string();
+        let (Some(form), Some(handler)) = (
+            nlu.forms.get(&form_name).cloned(),
+            self.handler_for(&nlu, &form_name),
+        ) else {
+            return Ok(self.plain(
+                lang,
+                state,
+                intent::FALLBACK,
+                texts(lang).unsupported_content,
+            ));
+        };
+        let kind = Self::content_entity(content).unwrap_or_default();
+        let Some(slot) = form.slots.iter().find(|s| s.entity == kind) else {
+            return Ok(self.plain(
+                lang,
+                state,
+                intent::FALLBACK,
+                texts(lang).unsupported_content,
+            ));
+        };
+        let mut slots = match &state.dialogue {
+            Dialogue::Form { slots, .. } | Dialogue::Confirming { slots, .. } => slots.clone(),
+            _ => Slots::new(),
+        };
+        let value = match content {
+            InboundContent::Image { mime, bytes } => {
+                handler.accept_photo(&slot.name, mime, bytes, lang).await
+            }
+            InboundContent::Location {
+                latitude,
+                longitude,
+            } => handler.validate(
+                &slot.name,
+                &format!("{latitude:.6},{longitude:.6}"),
+                &slots,
+                lang,
+            ),
+            _ => Err(String::new()),
+        };
+        match value {
+            Ok(value) => {
+                slots.insert(slot.name.clone(), value);
+                Ok(self
+                    .advance(
+                        &nlu,
+                        &form,
+                        handler.as_ref(),
+                        slots,
+                        state,
+                        lang,
+                        context,
+                        Vec::new(),
+                    )
+                    .await)
+            }
+            Err(reason) => {
+                let text = format!("{} {reason}", texts(lang).not_accepted);
+                Ok(self.plain(lang, state, &form_name, text.trim()))
+            }
         }
     }
 

@@ -37,14 +37,17 @@ pub const INTENTS: [&str; 14] = [
 ];
 
 /// Entity types computed from data rather than declared in entities.toml.
-/// `button` slots are filled only by buttons (`slot:NAME:VALUE`) or by the handler.
-pub const BUILT_IN_ENTITIES: [&str; 6] = [
+/// `button` slots are filled only by buttons (`slot:NAME:VALUE`) or by the handler; `photo` by an image
+/// the citizen sends, `location` by a shared location (`LAT,LON`).
+pub const BUILT_IN_ENTITIES: [&str; 8] = [
     "service",
     "office",
     "course_topic",
     "person_name",
     "text",
     "button",
+    "photo",
+    "location",
 ];
 
 /// The languages intents are written in.

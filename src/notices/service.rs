@@ -42,6 +42,8 @@ pub struct NoticeService {
     pub mailer: Mailer,
     /// The settings.
     pub settings: NoticesSettings,
+    /// Photos sent in the chat (attachments of objections).
+    pub uploads: crate::uploads::Uploads,
 }
 
 impl NoticeService {
@@ -67,6 +69,7 @@ impl NoticeService {
             limiter: Arc::new(FailureLimiter::new()),
             mailer,
             settings: settings.clone(),
+            uploads: crate::uploads::Uploads::new(database.clone()),
         })
     }
 

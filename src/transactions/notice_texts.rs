@@ -45,6 +45,7 @@ pub struct NoticeTexts {
     pub office_will_contact: &'static str,
     pub failed: &'static str,
     pub choice_unknown: &'static str,
+    pub attachment: &'static str,
 }
 
 const GERMAN: NoticeTexts = NoticeTexts {
@@ -87,6 +88,7 @@ const GERMAN: NoticeTexts = NoticeTexts {
     office_will_contact: "Die Behörde meldet sich schriftlich bei Ihnen. Die Zahlungspflicht bleibt bis zur Entscheidung bestehen.",
     failed: "Das hat gerade nicht geklappt. Bitte versuchen Sie es noch einmal.",
     choice_unknown: "Bitte wählen Sie: bezahlen, überweisen oder Widerspruch.",
+    attachment: "Anhang: ein Foto",
 };
 
 const ENGLISH: NoticeTexts = NoticeTexts {
@@ -129,6 +131,7 @@ const ENGLISH: NoticeTexts = NoticeTexts {
     office_will_contact: "The office will reply in writing. The amount remains due until the decision.",
     failed: "That did not work just now. Please try again.",
     choice_unknown: "Please choose: pay now, pay later or objection.",
+    attachment: "Attachment: a photo",
 };
 
 const UKRAINIAN: NoticeTexts = NoticeTexts {
@@ -171,6 +174,7 @@ const UKRAINIAN: NoticeTexts = NoticeTexts {
     office_will_contact: "Відомство відповість вам письмово. Обов'язок сплатити суму зберігається до ухвалення рішення щодо заперечення.",
     failed: "Зараз це не вдалося. Будь ласка, спробуйте ще раз.",
     choice_unknown: "Будь ласка, оберіть: сплатити зараз, сплатити пізніше або подати заперечення.",
+    attachment: "Додаток: фото",
 };
 
 const ARABIC: NoticeTexts = NoticeTexts {
@@ -213,6 +217,7 @@ const ARABIC: NoticeTexts = NoticeTexts {
     office_will_contact: "سترد عليك الجهة المختصة كتابيًا. يبقى المبلغ مستحق الدفع إلى حين البت في الاعتراض.",
     failed: "لم تنجح العملية الآن. يُرجى المحاولة مرة أخرى.",
     choice_unknown: "يُرجى الاختيار: الدفع الآن، أو الدفع لاحقًا، أو تقديم اعتراض.",
+    attachment: "مرفق: صورة",
 };
 
 /// The texts for a language.
@@ -282,6 +287,7 @@ mod tests {
             office_will_contact,
             failed,
             choice_unknown,
+            attachment,
         } = texts;
         vec![
             invalid_kassenzeichen,
@@ -323,6 +329,7 @@ mod tests {
             office_will_contact,
             failed,
             choice_unknown,
+            attachment,
         ]
     }
 

@@ -403,6 +403,28 @@ impl FormHandler for NoticeObjection {
         Box::pin(async move { verify(&self.service, slots, context, lang).await.1 })
     }
 
+    fn accept_photo<'a>(
+        &'a self,
+        _slot: &'a str,
+        _mime: &'a str,
+        bytes: &'a [u8],
+        lang: Lang,
+    ) -> BoxFuture<'a, Result<String, String>> {
+        Box::pin(async move {
+            self.service
+                .uploads
+                .put(bytes)
+                .await
+                .map_err(|error| match error {
+                    crate::uploads::UploadError::Database(message) => {
+                        tracing::warn!(%message, "storing a photo failed");
+                        notice_texts(lang).failed.to_string()
+                    }
+                    refused => refused.to_string(),
+                })
+        })
+    }
+
     fn summarise(&self, filled: &Slots, lang: Lang) -> String {
         let t = notice_texts(lang);
         let mut lines = vec![format!(
@@ -418,6 +440,9 @@ impl FormHandler for NoticeObjection {
             if let Some(value) = filled.get(slot) {
                 lines.push(format!("{label}: {value}"));
             }
+        }
+        if filled.contains_key("attachment") {
+            lines.push(t.attachment.to_string());
         }
         lines.join("\n")
     }
@@ -447,7 +472,19 @@ impl FormHandler for NoticeObjection {
                 address: filled.get("address").cloned().unwrap_or_default(),
                 reasons: filled.get("reasons").cloned().unwrap_or_default(),
                 email: filled.get("email").cloned(),
-                attachment: None,
+                attachment: match filled.get("attachment") {
+                    Some(id) => self
+                        .service
+                        .uploads
+                        .get(id)
+                        .await
+                        .map_err(|_| t.failed.to_string())?
+                        .map(|(mime, data)| {
+                            let extension = if mime == "image/png" { "png" } else { "jpg" };
+                            (format!("foto.{extension}"), mime, data)
+                        }),
+                    None => None,
+                },
             };
             let key = format!("chat:{}:objection", context.idempotency_key);
             let objection = self
