@@ -11,6 +11,7 @@ pub mod knowledge;
 pub mod lang;
 pub mod nlu;
 pub mod notices;
+pub mod reports;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -223,6 +223,9 @@ fn check(
     {
         problems.append(&mut found);
     }
+    if let Err(mut found) = auskunft::reports::Categories::load(&dir) {
+        problems.append(&mut found);
+    }
     if let Some(knowledge) = &knowledge {
         match auskunft::nlu::Nlu::load(intents, knowledge) {
             Ok(nlu) => intent_examples = Some(nlu.examples.len()),

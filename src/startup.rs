@@ -96,6 +96,7 @@ impl Application {
             max_text_chars: settings.chat.max_text_chars,
             booking,
             notices: notices.clone(),
+            reports: crate::reports::Reports::new(database.clone()),
             admin_token: settings.admin.token.clone().map(Arc::from),
             local_address: listener.local_addr()?,
         };

@@ -6,6 +6,7 @@ pub mod courses;
 pub mod error;
 pub mod notices;
 pub mod offices;
+pub mod open311;
 pub mod search;
 
 use std::sync::Arc;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub booking: crate::transactions::appointments::BookingContext,
     /// Notices: lookup, payment, GiroCode, objections.
     pub notices: crate::notices::service::NoticeService,
+    /// Problem reports.
+    pub reports: crate::reports::Reports,
     /// The admin API's bearer token (the API is off without one).
     pub admin_token: Option<Arc<str>>,
     /// Where this server listens (the simulated payment provider confirms payments there).
@@ -173,6 +176,19 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             get(notices::pay_page).post(notices::pay_decision),
         )
         .route("/pay/{payment_id}/done", get(notices::receipt))
+        .route("/open311/v2/services.json", get(open311::services))
+        .route(
+            "/open311/v2/requests.json",
+            get(open311::requests)
+                .post(open311::create)
+                .layer(DefaultBodyLimit::max(crate::uploads::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/open311/v2/requests/{file}", get(open311::request))
+        .route("/open311/v2/media/{id}", get(open311::media))
+        .route(
+            "/api/v1/admin/reports/{id}/status",
+            post(open311::set_status),
+        )
         .route("/healthz", get(health))
         .route("/livez", get(live))
         .route("/openapi.json", get(openapi))

@@ -33,6 +33,8 @@ pub struct Knowledge {
     pub offices: OfficeDirectory,
     /// The appointment calendar (appointments.toml).
     pub schedule: Arc<crate::booking::Schedule>,
+    /// The problem report categories (reports.toml).
+    pub categories: Arc<crate::reports::Categories>,
 }
 
 /// Knowledge could not be made ready.
@@ -44,8 +46,8 @@ pub enum KnowledgeError {
     /// Building the index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
-    /// The appointment calendar is invalid.
-    #[error("the appointment calendar has problems:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    /// The appointment calendar or the report categories are invalid.
+    #[error("knowledge data files have problems:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Schedule(Vec<Problem>),
 }
 
@@ -59,12 +61,14 @@ impl Knowledge {
         let offices = OfficeDirectory::new(&base.offices, &base.lexicons);
         let schedule =
             crate::booking::Schedule::load(dir, &base).map_err(KnowledgeError::Schedule)?;
+        let categories = crate::reports::Categories::load(dir).map_err(KnowledgeError::Schedule)?;
         Ok(Knowledge {
             base,
             index,
             courses,
             offices,
             schedule: Arc::new(schedule),
+            categories: Arc::new(categories),
         })
     }
 }
