@@ -35,8 +35,8 @@ pub struct Category {
     pub name: BTreeMap<String, String>,
     /// Descriptions per language tag.
     pub description: BTreeMap<String, String>,
-    /// What citizens write for it.
-    pub words: Vec<String>,
+    /// Words for it (Open311 `keywords`; the chat's words are in intents/entities.toml).
+    pub keywords: Vec<String>,
 }
 
 impl Category {

@@ -21,6 +21,7 @@ use crate::transactions::appointments::{AppointmentBooking, BookingChanges, Book
 use crate::transactions::courses::CourseSearch;
 use crate::transactions::notices::{NoticeObjection, NoticePayment, NoticePhotoReader};
 use crate::transactions::registration::CourseRegistration;
+use crate::transactions::reports::ReportIssue;
 
 /// How many conversations' states are kept in memory (a few MiB).
 const SESSION_CACHE: std::num::NonZeroUsize = std::num::NonZeroUsize::new(10_000).unwrap();
@@ -68,6 +69,7 @@ impl Application {
         let transactions = transactions(settings, &knowledge, &database).await?;
         let booking = transactions.booking.clone();
         let notices = transactions.notices.clone();
+        let transactions_reports = transactions.reports.clone();
         if knowledge.schedule.sample {
             tracing::warn!(
                 "the appointment calendar (knowledge/appointments.toml) is sample data, not the city's"
@@ -96,7 +98,7 @@ impl Application {
             max_text_chars: settings.chat.max_text_chars,
             booking,
             notices: notices.clone(),
-            reports: crate::reports::Reports::new(database.clone()),
+            reports: transactions_reports,
             admin_token: settings.admin.token.clone().map(Arc::from),
             local_address: listener.local_addr()?,
         };
@@ -195,6 +197,8 @@ pub struct Transactions {
     pub booking: BookingContext,
     /// Notices: payment, GiroCode, objections.
     pub notices: NoticeService,
+    /// Problem reports.
+    pub reports: crate::reports::Reports,
 }
 
 /// The transactions on this database.
@@ -207,7 +211,11 @@ pub async fn transactions(
     let notices = NoticeService::new(database, &settings.notices, booking.mailer.clone())
         .await
         .context("failed to prepare the notices")?;
-    Ok(Transactions { booking, notices })
+    Ok(Transactions {
+        booking,
+        notices,
+        reports: crate::reports::Reports::new(database.clone()),
+    })
 }
 
 /// Transactions on a throw-away in-memory database, for offline engines (ask, eval, tests).
@@ -230,7 +238,11 @@ pub fn engine(
     handoffs: Arc<dyn HandoffQueue>,
     transactions: Transactions,
 ) -> Engine {
-    let Transactions { booking, notices } = transactions;
+    let Transactions {
+        booking,
+        notices,
+        reports,
+    } = transactions;
     Engine::new(
         Arc::clone(knowledge) as Arc<dyn Retriever>,
         sessions,
@@ -251,6 +263,14 @@ pub fn engine(
     .with_handler(
         "objections",
         Arc::new(NoticeObjection::new(notices.clone())),
+    )
+    .with_handler(
+        "reports",
+        Arc::new(ReportIssue::new(
+            reports,
+            notices.uploads.clone(),
+            Arc::clone(&knowledge.categories),
+        )),
     )
     .with_image_reader(Arc::new(NoticePhotoReader::new(notices)))
     .with_handoffs(handoffs)

@@ -10,6 +10,7 @@
 //!   whose action starts with PREFIX;
 //! - `< remember: NAME REGEX`: keeps the first capture group (or the match) of the last answer's text;
 //!   `${NAME}` in later lines stands for it (booking codes and keys are random);
+//! - `>@ LAT,LON`: the citizen shares a location; `>photo`: the citizen sends a photo;
 //! - `@lang TAG` sends that language hint with the following messages (`@lang -` stops);
 //! - `@restart`: the server restarts (a new engine on the same database, empty caches);
 //! - `@notice KZ CHECK-CODE CENTS DELIVERED-ON DUE-DATE SUBJECT`: the back office registers a notice;
@@ -154,6 +155,21 @@ async fn run(path: &Path, world: &World) -> Vec<String> {
         };
         let content = if let Some(action) = pressed {
             Some(InboundContent::Action(action))
+        } else if let Some(position) = line.strip_prefix(">@ ") {
+            let (latitude, longitude) = position.split_once(',').unwrap();
+            Some(InboundContent::Location {
+                latitude: latitude.trim().parse().unwrap(),
+                longitude: longitude.trim().parse().unwrap(),
+            })
+        } else if line == ">photo" {
+            let mut png = std::io::Cursor::new(Vec::new());
+            image::RgbImage::from_pixel(20, 20, image::Rgb([120, 60, 30]))
+                .write_to(&mut png, image::ImageFormat::Png)
+                .unwrap();
+            Some(InboundContent::Image {
+                mime: "image/png".into(),
+                bytes: png.into_inner(),
+            })
         } else {
             line.strip_prefix("> ")
                 .map(|text| InboundContent::Text(text.to_string()))

@@ -171,6 +171,11 @@ pub trait FormHandler: Send + Sync {
     ) -> BoxFuture<'a, Result<String, String>> {
         Box::pin(async { Err(String::new()) })
     }
+    /// Whether the form commits without a summary to confirm this time (a status inquiry changes
+    /// nothing, so it needs no "Stimmt das so?").
+    fn skip_confirmation(&self, _filled: &Slots) -> bool {
+        false
+    }
     /// Whether an optional slot must be asked for, given the others (an e-mail address for a reminder).
     fn needs(&self, _slot: &str, _filled: &Slots) -> bool {
         false

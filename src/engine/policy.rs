@@ -109,22 +109,40 @@ pub fn office_decision(offices: &[OfficeHit], results: &SearchResults) -> Option
     (clearly_better || named).then_some(best.index)
 }
 
-/// Entity types that only transaction letters and confirmations carry.
-const IDENTIFYING_ENTITIES: [&str; 4] =
-    ["kassenzeichen", "check_code", "booking_code", "booking_key"];
+/// Entity types that only transaction letters and confirmations carry, with their weight: a tracking
+/// number (2026-00042) is unmistakable alone, the others in pairs (Kassenzeichen and check code, booking
+/// code and key).
+const IDENTIFYING_ENTITIES: [(&str, u32); 5] = [
+    ("kassenzeichen", 1),
+    ("check_code", 1),
+    ("booking_code", 1),
+    ("booking_key", 1),
+    ("tracking_number", 2),
+];
 
-/// The form whose required identifying slots the message fills completely (two references at least),
-/// the classifier's likelier one first.
+/// The form whose identifying slots the message fills (all required ones, weight two at least), the
+/// classifier's likelier one first.
 fn form_identified_by(nlu: &Nlu, entities: &[Entity], ranked: &[(String, f32)]) -> Option<String> {
     let found: Vec<&str> = entities.iter().map(|e| e.kind.as_str()).collect();
-    let fits = |form: &Form| {
-        let identifying: Vec<&str> = form
-            .slots
+    let weight = |kind: &str| {
+        IDENTIFYING_ENTITIES
             .iter()
-            .filter(|s| s.required && IDENTIFYING_ENTITIES.contains(&s.entity.as_str()))
-            .map(|s| s.entity.as_str())
-            .collect();
-        identifying.len() >= 2 && identifying.iter().all(|kind| found.contains(kind))
+            .find(|(k, _)| *k == kind)
+            .map(|(_, w)| *w)
+    };
+    let fits = |form: &Form| {
+        let mut total = 0;
+        for slot in &form.slots {
+            let Some(w) = weight(&slot.entity) else {
+                continue;
+            };
+            if found.contains(&slot.entity.as_str()) {
+                total += w;
+            } else if slot.required {
+                return false;
+            }
+        }
+        total >= 2
     };
     ranked
         .iter()
@@ -435,11 +453,13 @@ impl Engine {
             .unwrap_or_else(|| (intent::SERVICE_INFO.to_string(), 0.0));
         // References that only a transaction's letter carries ("Kassenzeichen 1234…, Prüfcode KMXP-4821",
         // a booking code with its key) say which transaction is meant, whatever words surround them.
-        if probability < SURE_INTENT
-            && let Some(form) = form_identified_by(nlu, entities, &ranked)
+        let mut identified = false;
+        if let Some(form) = form_identified_by(nlu, entities, &ranked)
+            && (probability < SURE_INTENT || form == top_intent)
         {
             top_intent = form;
-            probability = SURE_INTENT;
+            probability = probability.max(SURE_INTENT);
+            identified = true;
         }
         let results = self.search(text, lang)?;
         // A confident knowledge answer outside the intent's own entries wins over an unsure intent
@@ -468,8 +488,9 @@ impl Engine {
         let searches = nlu.forms.get(&top_intent).is_some_and(|form| form.refine);
         let handler_takes_it =
             has_handler && (searches || nlu.unfamiliar_words(&top_intent, text) == 0);
-        let grounded =
-            known_topic || probability >= SURE_INTENT && (handler_takes_it || related_topic);
+        let grounded = identified
+            || known_topic
+            || probability >= SURE_INTENT && (handler_takes_it || related_topic);
         if top_intent != intent::SERVICE_INFO
             && probability >= INTENT_THRESHOLD
             && !knowledge_wins
@@ -781,7 +802,7 @@ impl Engine {
             outcome.service = service;
             return outcome;
         }
-        if form.confirm {
+        if form.confirm && !handler.skip_confirmation(&slots) {
             let t = texts(lang);
             let mut summary = message(format!(
                 "{}\n\n{}",
@@ -1126,7 +1147,14 @@ impl Engine {
                 .and_then(|name| form.slots.iter().find(|s| s.name == name))
                 .is_some_and(|s| s.entity == "text");
             if long_answer {
-                return text.ends_with('?') && (knowledge_question || other_intent);
+                // Another transaction the classifier is sure of ("Ich möchte eine Heiratsurkunde
+                // bestellen") interrupts too.
+                let sure_other = ranked.first().is_some_and(|(intent, probability)| {
+                    intent != form_name
+                        && intent != intent::SERVICE_INFO
+                        && *probability >= SURE_INTENT
+                });
+                return text.ends_with('?') && (knowledge_question || other_intent) || sure_other;
             }
             return knowledge_question && text.ends_with('?')
                 || other_intent && !text.contains('@');

@@ -179,7 +179,7 @@ pub async fn services(State(state): State<AppState>) -> Json<Vec<ServiceBody>> {
                 description: c.description(crate::lang::Lang::De).to_string(),
                 metadata: false,
                 kind: "realtime".into(),
-                keywords: c.words.join(", "),
+                keywords: c.keywords.join(", "),
                 group: c.group.clone(),
             })
             .collect(),

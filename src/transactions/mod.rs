@@ -7,4 +7,5 @@ pub mod courses;
 pub mod notice_texts;
 pub mod notices;
 pub mod registration;
+pub mod reports;
 pub mod texts;
