@@ -693,7 +693,7 @@ impl FormHandler for AppointmentBooking {
             .and_then(|e| e.parse::<i64>().ok())
             .and_then(|e| Utc.timestamp_opt(e, 0).single())
         {
-            let suffix = if booking_texts(lang).code == "Buchungscode" {
+            let suffix = if matches!(lang, Lang::De | Lang::DeLeicht) {
                 " Uhr."
             } else {
                 "."
