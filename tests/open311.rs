@@ -302,3 +302,50 @@ async fn a_photo_is_stored_without_metadata_and_bad_input_gets_georeport_errors(
     assert_georeport_error(status, &body, 400, "status");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_reporter_is_mailed_when_the_back_office_changes_the_status() {
+    let sink = common::smtp::SmtpSink::start().await;
+    let data_dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut settings = test_settings(&data_dir);
+    settings.admin.token = Some(ADMIN_TOKEN.into());
+    settings.mail.smtp_host = Some("127.0.0.1".into());
+    settings.mail.smtp_port = Some(sink.port);
+    settings.mail.tls = auskunft::config::MailTls::None;
+    settings.mail.from = "Stadt Leipzig <auskunft@example.org>".into();
+    let app = spawn_with(settings, data_dir).await;
+    let (_, created) = post_form(
+        &app,
+        &[
+            ("service_code", "dumping"),
+            ("address_string", "Karl-Heine-Straße 50, 04229 Leipzig"),
+            ("description", "Sperrmüll auf dem Gehweg"),
+            ("email", "max@example.org"),
+        ],
+    )
+    .await;
+    let id = created[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let response = app
+        .client
+        .post(format!("{}/api/v1/admin/reports/{id}/status", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"status": "closed", "status_notes": "Abgeholt am Dienstag."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mails = sink.wait_for(1).await;
+    assert_eq!(mails[0].to, vec!["max@example.org".to_string()]);
+    let body = mailparse::parse_mail(&mails[0].data)
+        .unwrap()
+        .get_body()
+        .unwrap();
+    assert!(
+        body.contains(&id) && body.contains("erledigt") && body.contains("Abgeholt am Dienstag."),
+        "{body}"
+    );
+    app.stop().await;
+}

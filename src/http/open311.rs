@@ -520,5 +520,31 @@ pub async fn set_status(
                 )
             }
         })?;
+    // The reporter hears of the change when they left an address.
+    if let Some(email) = &report.data.email
+        && state.booking.mailer.enabled()
+    {
+        let status = if report.status == "closed" {
+            "erledigt"
+        } else {
+            "in Bearbeitung"
+        };
+        let mut body = format!(
+            "Guten Tag,\n\nIhre Meldung {} hat einen neuen Stand: {status}.\n",
+            report.id
+        );
+        if let Some(notes) = &report.status_notes {
+            body.push_str(&format!("Hinweis der Stadt: {notes}\n"));
+        }
+        let mail = crate::booking::mail::Mail {
+            to: email.clone(),
+            subject: format!("Ihre Meldung {}: {status}", report.id),
+            body,
+            calendar: None,
+        };
+        if let Err(error) = state.booking.mailer.send(&mail).await {
+            tracing::warn!(%error, "status mail not sent");
+        }
+    }
     Ok(Json(request_body(&state, &report)))
 }
