@@ -12,6 +12,7 @@ pub mod lang;
 pub mod nlu;
 pub mod notices;
 pub mod reports;
+pub mod secret;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -7,10 +7,10 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 
-use crate::booking::store::{at, is_unique_violation, with_pool};
 use crate::knowledge::Problem;
 use crate::lang::Lang;
 use crate::store::Database;
+use crate::store::sql::{at, is_unique_violation, with_pool};
 
 /// The file in the knowledge directory.
 pub const FILE: &str = "reports.toml";
@@ -287,7 +287,7 @@ impl Reports {
     ) -> Result<Report, ReportError> {
         let year = i64::from(now.year());
         for _attempt in 0..50 {
-            let next: i64 = with_pool!(&self.database, |pool, _begin| {
+            let next: i64 = with_pool!(&self.database, |pool| {
                 sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM reports WHERE year = $1")
                     .bind(year)
                     .fetch_one(pool)
@@ -295,7 +295,7 @@ impl Reports {
                     .map_err(db)?
             });
             let id = format!("{year}-{next:05}");
-            let inserted = with_pool!(&self.database, |pool, _begin| {
+            let inserted = with_pool!(&self.database, |pool| {
                 sqlx::query(
                     "INSERT INTO reports (id, year, seq, service_code, description, lat, lon, address, email, photo_type, photo, media_url, status, status_notes, agency, requested_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', NULL, $13, $14, $14)",
@@ -331,7 +331,7 @@ impl Reports {
     /// A report by tracking number.
     pub async fn get(&self, id: &str) -> Result<Option<Report>, ReportError> {
         let sql = format!("SELECT {COLUMNS} FROM reports WHERE id = $1");
-        let row: Option<ReportRow> = with_pool!(&self.database, |pool, _begin| {
+        let row: Option<ReportRow> = with_pool!(&self.database, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .fetch_optional(pool)
@@ -352,7 +352,7 @@ impl Reports {
              AND ($3 IS NULL OR requested_at >= $3) AND ($4 IS NULL OR requested_at <= $4) \
              ORDER BY requested_at DESC, id DESC LIMIT $5"
         );
-        let rows: Vec<ReportRow> = with_pool!(&self.database, |pool, _begin| {
+        let rows: Vec<ReportRow> = with_pool!(&self.database, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(&filter.service_code)
                 .bind(&filter.status)
@@ -379,7 +379,7 @@ impl Reports {
         agency: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Report, ReportError> {
-        let updated = with_pool!(&self.database, |pool, _begin| {
+        let updated = with_pool!(&self.database, |pool| {
             sqlx::query(
                 "UPDATE reports SET status = $2, status_notes = COALESCE($3, status_notes), agency = COALESCE($4, agency), updated_at = $5 WHERE id = $1",
             )

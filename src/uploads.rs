@@ -6,8 +6,8 @@ use std::io::Cursor;
 use base64::Engine as _;
 use image::{ImageFormat, ImageReader, Limits};
 
-use crate::booking::store::with_pool;
 use crate::store::Database;
+use crate::store::sql::with_pool;
 
 /// The largest photo accepted.
 pub const MAX_BYTES: usize = 4 * 1024 * 1024;
@@ -89,7 +89,7 @@ impl Uploads {
             .map_err(|e| UploadError::Database(e.to_string()))??;
         let id = format!("up_{}", uuid::Uuid::new_v4().simple());
         let encoded = base64::engine::general_purpose::STANDARD.encode(clean);
-        with_pool!(&self.database, |pool, _begin| {
+        with_pool!(&self.database, |pool| {
             sqlx::query(
                 "INSERT INTO uploads (id, content_type, data, created_at) VALUES ($1, $2, $3, $4)",
             )
@@ -104,9 +104,21 @@ impl Uploads {
         Ok(id)
     }
 
+    /// Keeps a photo a citizen sent in a form: its id, or the sentence to tell them (why it was refused,
+    /// or `failed` when the database failed).
+    pub async fn accept(&self, bytes: &[u8], failed: &str) -> Result<String, String> {
+        self.put(bytes).await.map_err(|error| match error {
+            UploadError::Database(message) => {
+                tracing::warn!(%message, "storing a photo failed");
+                failed.to_string()
+            }
+            refused => refused.to_string(),
+        })
+    }
+
     /// A kept photo: content type and base64 data.
     pub async fn get(&self, id: &str) -> Result<Option<(String, String)>, UploadError> {
-        Ok(with_pool!(&self.database, |pool, _begin| {
+        Ok(with_pool!(&self.database, |pool| {
             sqlx::query_as("SELECT content_type, data FROM uploads WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
@@ -120,7 +132,7 @@ impl Uploads {
         &self,
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<u64, UploadError> {
-        Ok(with_pool!(&self.database, |pool, _begin| {
+        Ok(with_pool!(&self.database, |pool| {
             sqlx::query("DELETE FROM uploads WHERE created_at < $1")
                 .bind(before.timestamp())
                 .execute(pool)

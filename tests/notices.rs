@@ -307,10 +307,7 @@ async fn a_second_payment_confirmed_for_a_paid_notice_is_refused() {
     let b = confirm(second["payment_id"].as_str().unwrap()).await;
     assert_eq!(b.status(), 409, "the notice was paid by the first payment");
     // A confirmation with another amount is refused.
-    let (_, third) = (
-        0,
-        json!({"payment_id": first["payment_id"], "amount_cents": 1, "status": "paid", "provider_ref": "x"}),
-    );
+    let third = json!({"payment_id": first["payment_id"], "amount_cents": 1, "status": "paid", "provider_ref": "x"});
     let body = third.to_string();
     let wrong_amount = app
         .client

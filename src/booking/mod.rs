@@ -197,6 +197,12 @@ pub fn valid_email(text: &str) -> bool {
     text.len() <= 254 && text.parse::<lettre::Address>().is_ok()
 }
 
+/// An e-mail address as typed, trimmed, if it is valid.
+pub fn normalise_email(text: &str) -> Option<String> {
+    let email = text.trim();
+    valid_email(email).then(|| email.to_string())
+}
+
 /// A name as given: trimmed, 2 to 100 characters, with letters.
 pub fn normalise_name(text: &str) -> Option<String> {
     let name = text.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::Row;
 
 use super::schedule::{Schedule, SlotTime, local_to_utc};
@@ -14,6 +14,7 @@ use super::{
     Appointment, BookingError, Registration, RegistrationStatus, Status, new_code_and_key,
 };
 use crate::store::Database;
+use crate::store::sql::{at, is_unique_violation, with_pool};
 
 type Result<T> = std::result::Result<T, BookingError>;
 
@@ -76,37 +77,8 @@ pub struct Bookings {
     hold: Duration,
 }
 
-/// Runs the same block with the pool of either backend (the block is compiled once per backend).
-macro_rules! with_pool {
-    ($database:expr, |$pool:ident, $begin:ident| $body:expr) => {
-        match $database {
-            $crate::store::Database::Sqlite($pool) => {
-                // Take the write lock at the start: a deferred transaction that reads first could not
-                // upgrade when another writer committed in between.
-                let $begin = "BEGIN IMMEDIATE";
-                $body
-            }
-            $crate::store::Database::Postgres($pool) => {
-                let $begin = "BEGIN";
-                $body
-            }
-        }
-    };
-}
-pub(crate) use with_pool;
-
 fn db(error: sqlx::Error) -> BookingError {
     BookingError::Database(error.to_string())
-}
-
-/// Whether a database error is a unique-constraint violation.
-pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
-}
-
-/// A Unix time in seconds as a UTC time.
-pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(seconds, 0).single().unwrap_or_default()
 }
 
 type AppointmentRow = (
@@ -178,15 +150,6 @@ fn registration(row: RegistrationRow, position: Option<u32>) -> Registration {
     }
 }
 
-/// Keys are compared without revealing by timing how much of a key was right.
-fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 impl Bookings {
     /// Bookings in this database, over this calendar, holding reservations for `hold`.
     pub fn new(database: Database, schedule: Arc<Schedule>, hold: Duration) -> Bookings {
@@ -226,7 +189,7 @@ impl Bookings {
         }
         let from = times.first().map_or(0, |s| s.start.timestamp());
         let to = times.last().map_or(0, |s| s.end.timestamp());
-        let taken: Vec<(i64, i64)> = with_pool!(&self.database, |pool, _begin| {
+        let taken: Vec<(i64, i64)> = with_pool!(&self.database, |pool| {
             sqlx::query_as(
                 "SELECT c.unit_start, COUNT(*) FROM slot_claims c JOIN appointments a ON a.code = c.code \
                  WHERE c.office = $1 AND c.unit_start >= $2 AND c.unit_start < $3 \
@@ -460,7 +423,7 @@ impl Bookings {
         let sql = format!(
             "SELECT {APPOINTMENT_COLUMNS}, request_hash FROM appointments WHERE idempotency_key = $1"
         );
-        let row = with_pool!(&self.database, |pool, _begin| {
+        let row = with_pool!(&self.database, |pool| {
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(key)
                 .fetch_optional(pool)
@@ -503,7 +466,7 @@ impl Bookings {
         now: DateTime<Utc>,
     ) -> Result<Appointment> {
         let sql = format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE code = $1");
-        let row: Option<AppointmentRow> = with_pool!(&self.database, |pool, _begin| {
+        let row: Option<AppointmentRow> = with_pool!(&self.database, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(code)
                 .fetch_optional(pool)
@@ -511,7 +474,7 @@ impl Bookings {
                 .map_err(db)?
         });
         match row {
-            Some(row) if same_key(&row.1, key) => Ok(appointment(row, now)),
+            Some(row) if crate::secret::same(&row.1, key) => Ok(appointment(row, now)),
             _ => Err(BookingError::NotFound),
         }
     }
@@ -531,7 +494,7 @@ impl Bookings {
         if current.status == Status::Confirmed {
             return Ok(current);
         }
-        let updated = with_pool!(&self.database, |pool, _begin| {
+        let updated = with_pool!(&self.database, |pool| {
             sqlx::query(
                 "UPDATE appointments SET status = 'confirmed', name = $2, email = $3, lang = $4, expires_at = NULL \
                  WHERE code = $1 AND status = 'reserved'",
@@ -630,7 +593,7 @@ impl Bookings {
             "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE office = $1 AND starts_at >= $2 AND starts_at < $3 \
              AND status IN ('confirmed', 'reserved') ORDER BY starts_at, code"
         );
-        let rows: Vec<AppointmentRow> = with_pool!(&self.database, |pool, _begin| {
+        let rows: Vec<AppointmentRow> = with_pool!(&self.database, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(office)
                 .bind(from)
@@ -765,18 +728,15 @@ impl Bookings {
         key: &str,
         hash: &str,
     ) -> Result<Option<Registration>> {
-        let found: Option<(String, String, Option<String>)> = with_pool!(
-            &self.database,
-            |pool, _begin| {
-                sqlx::query_as(
+        let found: Option<(String, String, Option<String>)> = with_pool!(&self.database, |pool| {
+            sqlx::query_as(
                     "SELECT code, auth_key, request_hash FROM course_registrations WHERE idempotency_key = $1",
                 )
                 .bind(key)
                 .fetch_optional(pool)
                 .await
                 .map_err(db)?
-            }
-        );
+        });
         match found {
             None => Ok(None),
             Some((code, auth_key, stored)) if stored.as_deref() == Some(hash) => {
@@ -790,18 +750,18 @@ impl Bookings {
     pub async fn registration(&self, code: &str, key: &str) -> Result<Registration> {
         let sql =
             format!("SELECT {REGISTRATION_COLUMNS} FROM course_registrations WHERE code = $1");
-        let row: Option<RegistrationRow> = with_pool!(&self.database, |pool, _begin| {
+        let row: Option<RegistrationRow> = with_pool!(&self.database, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(code)
                 .fetch_optional(pool)
                 .await
                 .map_err(db)?
         });
-        let Some(row) = row.filter(|row| same_key(&row.1, key)) else {
+        let Some(row) = row.filter(|row| crate::secret::same(&row.1, key)) else {
             return Err(BookingError::NotFound);
         };
         let position = if row.3 == "waiting" {
-            let ahead: i64 = with_pool!(&self.database, |pool, _begin| {
+            let ahead: i64 = with_pool!(&self.database, |pool| {
                 sqlx::query(
                     "SELECT COUNT(*) FROM course_registrations WHERE course = $1 AND status = 'waiting' \
                      AND (seq < $2 OR (seq = $2 AND code < $3))",
@@ -898,7 +858,7 @@ impl Bookings {
 
     /// Confirmed registrations made here, per course number (courses without any are left out).
     pub async fn confirmed_counts(&self) -> Result<std::collections::HashMap<String, u32>> {
-        let rows: Vec<(String, i64)> = with_pool!(&self.database, |pool, _begin| {
+        let rows: Vec<(String, i64)> = with_pool!(&self.database, |pool| {
             sqlx::query_as("SELECT course, COUNT(*) FROM course_seats GROUP BY course")
                 .fetch_all(pool)
                 .await
@@ -912,7 +872,7 @@ impl Bookings {
 
     /// How many confirmed registrations a course has here.
     pub async fn confirmed_count(&self, course: &str) -> Result<u32> {
-        let count: i64 = with_pool!(&self.database, |pool, _begin| {
+        let count: i64 = with_pool!(&self.database, |pool| {
             sqlx::query("SELECT COUNT(*) FROM course_seats WHERE course = $1")
                 .bind(course)
                 .fetch_one(pool)

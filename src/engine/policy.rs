@@ -151,13 +151,6 @@ fn form_identified_by(nlu: &Nlu, entities: &[Entity], ranked: &[(String, f32)]) 
         .cloned()
 }
 
-fn message(text: impl Into<String>) -> Message {
-    Message {
-        text: text.into(),
-        ..Message::default()
-    }
-}
-
 impl Engine {
     fn today(&self) -> NaiveDate {
         (self.clock)().with_timezone(&TIME_ZONE).date_naive()
@@ -183,7 +176,7 @@ impl Engine {
     }
 
     fn plain(&self, lang: Lang, state: DialogueState, intent: &str, text: &str) -> Outcome {
-        self.outcome(lang, state, intent, vec![message(text)])
+        self.outcome(lang, state, intent, vec![Message::plain(text)])
     }
 
     /// Answers one message.
@@ -790,7 +783,8 @@ impl Engine {
         if let Some(missing) = form.slots.iter().find(|s| {
             (s.required || handler.needs(&s.name, &slots)) && !slots.contains_key(&s.name)
         }) {
-            let mut question = message(form.question(&missing.name, lang).unwrap_or_default());
+            let mut question =
+                Message::plain(form.question(&missing.name, lang).unwrap_or_default());
             question.buttons = handler.options(&missing.name, &slots, context, lang).await;
             messages.push(question);
             state.dialogue = Dialogue::Form {
@@ -804,7 +798,7 @@ impl Engine {
         }
         if form.confirm && !handler.skip_confirmation(&slots) {
             let t = texts(lang);
-            let mut summary = message(format!(
+            let mut summary = Message::plain(format!(
                 "{}\n\n{}",
                 handler.summarise(&slots, lang),
                 t.confirm_question
@@ -866,7 +860,10 @@ impl Engine {
                 state.last_intent = Some(form.intent.clone());
             }
             Err(reason) => {
-                messages.push(message(format!("{} {reason}", texts(lang).not_accepted)));
+                messages.push(Message::plain(format!(
+                    "{} {reason}",
+                    texts(lang).not_accepted
+                )));
                 state.dialogue = Dialogue::Confirming {
                     form: form.intent.clone(),
                     slots,
@@ -1010,7 +1007,7 @@ impl Engine {
                     .and_then(|slot| handler.validate(slot, text, &slots, lang).err())
                     .unwrap_or_default()
             });
-            messages.push(message(
+            messages.push(Message::plain(
                 format!("{} {reason}", texts(lang).not_accepted)
                     .trim()
                     .to_string(),
@@ -1192,7 +1189,7 @@ impl Engine {
             Some(slot) => form.question(slot, lang).unwrap_or_default().to_string(),
             None => handler.summarise(&slots, lang),
         };
-        let mut again = message(format!("{} {resume}", texts(lang).resume));
+        let mut again = Message::plain(format!("{} {resume}", texts(lang).resume));
         if let Some(slot) = &asking {
             again.buttons = handler.options(slot, &slots, context, lang).await;
         }
@@ -1335,7 +1332,7 @@ impl Engine {
                 Ok(normalised) => {
                     slots.insert(key.to_string(), normalised);
                 }
-                Err(reason) => messages.push(message(reason)),
+                Err(reason) => messages.push(Message::plain(reason)),
             }
         }
         state.failures = 0;
@@ -1440,8 +1437,10 @@ impl Engine {
                             .await)
                     }
                     Err(reason) => {
-                        let messages =
-                            vec![message(format!("{} {reason}", texts(lang).not_accepted))];
+                        let messages = vec![Message::plain(format!(
+                            "{} {reason}",
+                            texts(lang).not_accepted
+                        ))];
                         Ok(self
                             .advance(
                                 &nlu,
@@ -1717,45 +1716,24 @@ fn weekday_short(day: chrono::Weekday, lang: Lang) -> &'static str {
     }
 }
 
+/// What a `form:` button's slot value keeps unescaped: letters, digits and `-_.:@`.
+const SLOT_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b':')
+    .remove(b'@');
+
 /// Decodes `%XX` escapes and `+` (a space) in a button's slot value; invalid escapes stay as they are.
 pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
-/// Encodes a slot value for a `form:` button (everything but letters, digits and `-_.:@` escaped).
+/// Encodes a slot value for a `form:` button.
 pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.:@".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, SLOT_VALUE).to_string()
 }
 
 /// The current time in the engine, for handlers that need "today".

@@ -425,3 +425,19 @@ fn decisions_follow_the_thresholds() {
         }
     );
 }
+
+#[test]
+fn slot_values_survive_a_button_round_trip() {
+    use crate::engine::{percent_decode, percent_encode};
+    for value in [
+        "T-KMXP-4821 483920",
+        "buergerbuero-mitte@1795676400",
+        "Straße & Platz 100%",
+        "a+b",
+    ] {
+        assert_eq!(percent_decode(&percent_encode(value)), value);
+    }
+    assert_eq!(percent_encode("T-KMXP-4821 483920"), "T-KMXP-4821%20483920");
+    assert_eq!(percent_decode("a+b%2Bc"), "a b+c");
+    assert_eq!(percent_decode("100%"), "100%", "an invalid escape stays");
+}

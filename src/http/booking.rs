@@ -14,7 +14,7 @@ use super::AppState;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody, ErrorCode};
 use crate::booking::store::NewAppointment;
 use crate::booking::{
-    Appointment, BookingError, Registration, normalise_code, normalise_name, valid_email,
+    Appointment, BookingError, Registration, normalise_code, normalise_email, normalise_name,
 };
 use crate::engine::local_date;
 use crate::lang::Lang;
@@ -385,13 +385,9 @@ pub async fn book(
     let lang = parse_lang(request.lang.as_deref())?;
     let name = normalise_name(&request.name)
         .ok_or_else(|| ApiError::invalid("name must have 2 to 100 characters with letters"))?;
-    let email = request.email.trim().to_string();
-    if !valid_email(&email) {
-        return Err(ApiError::invalid(format!(
-            "'{}' is not a valid e-mail address",
-            request.email
-        )));
-    }
+    let email = normalise_email(&request.email).ok_or_else(|| {
+        ApiError::invalid(format!("'{}' is not a valid e-mail address", request.email))
+    })?;
     let now = Utc::now();
     let bookings = &state.booking.bookings;
     if request.start <= now {
@@ -568,13 +564,9 @@ pub async fn register(
     let lang = parse_lang(request.lang.as_deref())?;
     let name = normalise_name(&request.name)
         .ok_or_else(|| ApiError::invalid("name must have 2 to 100 characters with letters"))?;
-    let email = request.email.trim().to_string();
-    if !valid_email(&email) {
-        return Err(ApiError::invalid(format!(
-            "'{}' is not a valid e-mail address",
-            request.email
-        )));
-    }
+    let email = normalise_email(&request.email).ok_or_else(|| {
+        ApiError::invalid(format!("'{}' is not a valid e-mail address", request.email))
+    })?;
     let now = Utc::now();
     if course.start <= local_date(now) {
         return Err(ApiError::invalid(format!(
@@ -605,6 +597,26 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(registration_body(&registration))))
 }
 
+/// The registration with this code and key, if it is one of this course's.
+async fn course_registration(
+    state: &AppState,
+    course: &str,
+    code: &str,
+    key: &str,
+) -> Result<(String, Registration), ApiError> {
+    let code = checked_code(code)?;
+    let found = state
+        .booking
+        .bookings
+        .registration(&code, key)
+        .await
+        .map_err(booking_error)?;
+    if found.course != course {
+        return Err(booking_error(BookingError::NotFound));
+    }
+    Ok((code, found))
+}
+
 /// Reads a registration (with its waiting-list position).
 #[utoipa::path(
     get,
@@ -625,16 +637,7 @@ pub async fn registration(
     Path((id, code)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<KeyParams>,
 ) -> Result<Json<RegistrationBody>, ApiError> {
-    let code = checked_code(&code)?;
-    let found = state
-        .booking
-        .bookings
-        .registration(&code, &params.key)
-        .await
-        .map_err(booking_error)?;
-    if found.course != id {
-        return Err(booking_error(BookingError::NotFound));
-    }
+    let (_, found) = course_registration(&state, &id, &code, &params.key).await?;
     Ok(Json(registration_body(&found)))
 }
 
@@ -658,16 +661,7 @@ pub async fn cancel_registration(
     Path((id, code)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<KeyParams>,
 ) -> Result<Json<RegistrationBody>, ApiError> {
-    let code = checked_code(&code)?;
-    let found = state
-        .booking
-        .bookings
-        .registration(&code, &params.key)
-        .await
-        .map_err(booking_error)?;
-    if found.course != id {
-        return Err(booking_error(BookingError::NotFound));
-    }
+    let (code, _) = course_registration(&state, &id, &code, &params.key).await?;
     let (cancelled, _) = registration::cancel_registration(&state.booking, &code, &params.key)
         .await
         .map_err(booking_error)?;

@@ -70,13 +70,7 @@ pub fn require_admin(state: &AppState, headers: &axum::http::HeaderMap) -> Resul
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let matches = given.len() == token.len()
-        && given
-            .bytes()
-            .zip(token.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if matches {
+    if crate::secret::same(given, token) {
         Ok(())
     } else {
         Err(ApiError::new(

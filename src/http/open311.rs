@@ -388,8 +388,8 @@ pub async fn requests(
     State(state): State<AppState>,
     query: axum::extract::RawQuery,
 ) -> Result<Json<Vec<RequestBody>>, Open311Error> {
-    let params: ListParams =
-        serde_urlencoded_from(query.0.as_deref().unwrap_or_default()).map_err(Open311Error::bad)?;
+    let params: ListParams = serde_urlencoded::from_str(query.0.as_deref().unwrap_or_default())
+        .map_err(|e| Open311Error::bad(e.to_string()))?;
     let date = |text: &Option<String>, name: &str| -> Result<Option<DateTime<Utc>>, Open311Error> {
         text.as_deref()
             .map(|t| {
@@ -425,22 +425,6 @@ pub async fn requests(
         .await
         .map_err(|e| Open311Error::internal(&e))?;
     Ok(Json(list.iter().map(|r| request_body(&state, r)).collect()))
-}
-
-fn serde_urlencoded_from(query: &str) -> Result<ListParams, String> {
-    let pairs: std::collections::HashMap<String, String> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                crate::engine::percent_decode(k),
-                crate::engine::percent_decode(v),
-            )
-        })
-        .collect();
-    serde_json::from_value(serde_json::to_value(pairs).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())
 }
 
 /// A report's photo.

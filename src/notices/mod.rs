@@ -157,18 +157,10 @@ pub fn normalise_kassenzeichen(text: &str) -> Option<String> {
     (only_separators && (8..=14).contains(&digits.len())).then_some(digits)
 }
 
-/// The alphabet of check codes: letters without I, L, O, U.
-const CHECK_LETTERS: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// A fresh check code for the letter: `KMXP-4821`.
+/// A fresh check code for the letter: `KMXP-4821` (a booking code's letters and digits, no prefix).
 pub fn new_check_code() -> String {
-    let bytes = uuid::Uuid::new_v4().into_bytes();
-    let letters: String = bytes[..4]
-        .iter()
-        .map(|b| CHECK_LETTERS[usize::from(*b) % CHECK_LETTERS.len()] as char)
-        .collect();
-    let digits = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) % 10_000;
-    format!("{letters}-{digits:04}")
+    let (code, _) = crate::booking::new_code_and_key('N');
+    code.trim_start_matches("N-").to_string()
 }
 
 /// A check code as typed ("kmxp 4821"), in its canonical form.

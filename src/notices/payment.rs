@@ -66,11 +66,6 @@ impl SimulatedProvider {
         let signature = format!("sha256={}", hmac_hex(&self.secret, body.as_bytes()));
         (body, signature)
     }
-
-    /// Where confirmations are sent.
-    pub fn callback_url(&self) -> String {
-        format!("{}/api/v1/payments/callback", self.public_url)
-    }
 }
 
 impl PaymentProvider for SimulatedProvider {

@@ -116,9 +116,9 @@ impl NoticeService {
         }
         let found = self.notices.get(kassenzeichen).await?;
         let holds = found.as_ref().is_some_and(|(_, check)| match proof {
-            Proof::CheckCode(code) => constant_time_eq(code, check),
+            Proof::CheckCode(code) => crate::secret::same(code, check),
             Proof::Signature(signature) => {
-                constant_time_eq(signature, &self.signature(kassenzeichen, check))
+                crate::secret::same(signature, &self.signature(kassenzeichen, check))
             }
         });
         match found {
@@ -266,12 +266,4 @@ pub enum Verified {
     No,
     /// Too many failures: wait this long.
     Blocked(std::time::Duration),
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{NewNotice, Notice, NoticeStatus};
-use crate::booking::store::{at, is_unique_violation, with_pool};
 use crate::store::Database;
+use crate::store::sql::{at, is_unique_violation, with_pool};
 
 /// Why a notice operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -198,7 +198,7 @@ impl Notices {
         let fresh: String = (0..2)
             .map(|_| uuid::Uuid::new_v4().simple().to_string())
             .collect();
-        let value: String = with_pool!(&self.database, |pool, _begin| {
+        let value: String = with_pool!(&self.database, |pool| {
             sqlx::query(
                 "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
             )
@@ -224,7 +224,7 @@ impl Notices {
         check_code: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let inserted = with_pool!(&self.database, |pool, _begin| {
+        let inserted = with_pool!(&self.database, |pool| {
             sqlx::query(
                 "INSERT INTO notices (kassenzeichen, check_code, subject, amount_cents, due_date, issued_on, delivered_on, office, iban, legal_remedy, status, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11)",
@@ -254,7 +254,7 @@ impl Notices {
     /// The notice and its check code.
     pub async fn get(&self, kassenzeichen: &str) -> Result<Option<(Notice, String)>> {
         let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE kassenzeichen = $1");
-        let row: Option<NoticeRow> = with_pool!(&self.database, |pool, _begin| {
+        let row: Option<NoticeRow> = with_pool!(&self.database, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(kassenzeichen)
                 .fetch_optional(pool)
@@ -274,7 +274,7 @@ impl Notices {
             return Err(NoticeError::AlreadyPaid);
         }
         let id = format!("pay_{}", uuid::Uuid::new_v4().simple());
-        with_pool!(&self.database, |pool, _begin| {
+        with_pool!(&self.database, |pool| {
             sqlx::query(
                 "INSERT INTO payments (id, kassenzeichen, amount_cents, status, created_at) VALUES ($1, $2, $3, 'pending', $4)",
             )
@@ -299,7 +299,7 @@ impl Notices {
     pub async fn payment(&self, id: &str) -> Result<Option<Payment>> {
         let row: Option<(String, String, i64, String, Option<String>)> = with_pool!(
             &self.database,
-            |pool, _begin| {
+            |pool| {
                 sqlx::query_as(
                     "SELECT id, kassenzeichen, amount_cents, status, provider_ref FROM payments WHERE id = $1",
                 )
@@ -343,7 +343,7 @@ impl Notices {
             _ => {}
         }
         if !paid {
-            with_pool!(&self.database, |pool, _begin| {
+            with_pool!(&self.database, |pool| {
                 sqlx::query(
                     "UPDATE payments SET status = 'failed', provider_ref = $2, confirmed_at = $3 WHERE id = $1 AND status = 'pending'",
                 )
@@ -403,7 +403,7 @@ impl Notices {
         lang: &str,
         remind_on: NaiveDate,
     ) -> Result<()> {
-        with_pool!(&self.database, |pool, _begin| {
+        with_pool!(&self.database, |pool| {
             sqlx::query(
                 "INSERT INTO reminders (kassenzeichen, email, lang, remind_on) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (kassenzeichen, email) DO UPDATE SET lang = $3, remind_on = $4, sent_at = NULL",
@@ -426,7 +426,7 @@ impl Notices {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Vec<(String, String, String)>> {
-        Ok(with_pool!(&self.database, |pool, _begin| {
+        Ok(with_pool!(&self.database, |pool| {
             sqlx::query_as(
                 "UPDATE reminders SET sent_at = $2 WHERE sent_at IS NULL AND remind_on <= $1 \
                  AND kassenzeichen IN (SELECT kassenzeichen FROM notices WHERE status = 'open') \
@@ -442,7 +442,7 @@ impl Notices {
 
     /// Gives a claimed reminder back (its mail could not be sent), to be tried at the next sweep.
     pub async fn unclaim_reminder(&self, kassenzeichen: &str, email: &str) -> Result<()> {
-        with_pool!(&self.database, |pool, _begin| {
+        with_pool!(&self.database, |pool| {
             sqlx::query(
                 "UPDATE reminders SET sent_at = NULL WHERE kassenzeichen = $1 AND email = $2",
             )
@@ -479,7 +479,7 @@ impl Notices {
             Some((f, m, c)) => (Some(f.clone()), Some(m.clone()), Some(c.clone())),
             None => (None, None, None),
         };
-        let inserted = with_pool!(&self.database, |pool, _begin| {
+        let inserted = with_pool!(&self.database, |pool| {
             sqlx::query(
                 "INSERT INTO objections (receipt, kassenzeichen, name, address, reasons, email, attachment_name, attachment_type, attachment, deadline, in_time, submitted_at, idempotency_key) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -524,7 +524,7 @@ impl Notices {
 
     async fn objection_by_key(&self, key: &str) -> Result<Option<Objection>> {
         let sql = format!("SELECT {OBJECTION_COLUMNS} FROM objections WHERE idempotency_key = $1");
-        let row: Option<ObjectionRow> = with_pool!(&self.database, |pool, _begin| {
+        let row: Option<ObjectionRow> = with_pool!(&self.database, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(key)
                 .fetch_optional(pool)
@@ -539,7 +539,7 @@ impl Notices {
         let sql = format!(
             "SELECT {OBJECTION_COLUMNS} FROM objections WHERE ($1 IS NULL OR kassenzeichen = $1) ORDER BY submitted_at DESC, receipt"
         );
-        let rows: Vec<ObjectionRow> = with_pool!(&self.database, |pool, _begin| {
+        let rows: Vec<ObjectionRow> = with_pool!(&self.database, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(kassenzeichen)
                 .fetch_all(pool)

@@ -25,14 +25,38 @@ pub enum Database {
     Postgres(PgPool),
 }
 
-/// Runs the same block with the pool of either backend; the block is compiled once per backend.
+/// Runs the same block with the pool of either backend (the block is compiled once per backend). The
+/// second form also names the statement that begins a transaction: `BEGIN IMMEDIATE` on SQLite, which
+/// takes the write lock at once (a deferred transaction that reads first could not upgrade when another
+/// writer committed in between), plain `BEGIN` on PostgreSQL.
 macro_rules! with_pool {
     ($database:expr, |$pool:ident| $body:expr) => {
+        $crate::store::sql::with_pool!($database, |$pool, _begin| $body)
+    };
+    ($database:expr, |$pool:ident, $begin:ident| $body:expr) => {
         match $database {
-            Database::Sqlite($pool) => $body,
-            Database::Postgres($pool) => $body,
+            $crate::store::Database::Sqlite($pool) => {
+                let $begin = "BEGIN IMMEDIATE";
+                $body
+            }
+            $crate::store::Database::Postgres($pool) => {
+                let $begin = "BEGIN";
+                $body
+            }
         }
     };
+}
+pub(crate) use with_pool;
+
+/// Whether a database error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// A Unix time in seconds as a UTC time.
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.timestamp_opt(seconds, 0).single().unwrap_or_default()
 }
 
 /// Connects to the database the URL names (`sqlite:path`, `sqlite::memory:`, `postgres://...`) and runs

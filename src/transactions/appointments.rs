@@ -16,8 +16,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use crate::booking::mail::{Mail, Mailer};
 use crate::booking::store::NewAppointment;
 use crate::booking::{
-    Appointment, BookingError, Bookings, Status, ics, normalise_code, normalise_key,
-    normalise_name, valid_email,
+    Appointment, BookingError, Bookings, Status, ics, normalise_code, normalise_email,
+    normalise_key, normalise_name,
 };
 use crate::engine::{CommitContext, FormHandler, Slots, local_date, percent_encode};
 use crate::knowledge::Knowledge;
@@ -64,13 +64,6 @@ fn parse_start(value: &str) -> Option<(String, DateTime<Utc>)> {
 
 fn start_value(office: &str, at: DateTime<Utc>) -> String {
     format!("{office}@{}", at.timestamp())
-}
-
-fn message(text: impl Into<String>) -> Message {
-    Message {
-        text: text.into(),
-        ..Message::default()
-    }
 }
 
 fn slot_button(
@@ -387,14 +380,7 @@ impl FormHandler for AppointmentBooking {
                 .map(|s| s.to_string())
                 .map_err(|_| t.invalid_time.to_string()),
             "name" => normalise_name(value).ok_or_else(|| t.invalid_name.to_string()),
-            "email" => {
-                let email = value.trim();
-                if valid_email(email) {
-                    Ok(email.to_string())
-                } else {
-                    Err(t.invalid_email.to_string())
-                }
-            }
+            "email" => normalise_email(value).ok_or_else(|| t.invalid_email.to_string()),
             "replaces" => {
                 let (code, key) = value
                     .trim()
@@ -491,7 +477,7 @@ impl FormHandler for AppointmentBooking {
                 && (day < today || day > last_day)
             {
                 slots.remove("day");
-                messages.push(message(t.day_out_of_range));
+                messages.push(Message::plain(t.day_out_of_range));
             }
             let held_start = slots
                 .get("held")
@@ -599,15 +585,15 @@ impl FormHandler for AppointmentBooking {
                         }
                         None => {
                             slots.remove("time");
-                            messages.push(message(t.no_slots_at_time));
+                            messages.push(Message::plain(t.no_slots_at_time));
                         }
                     }
                 } else if self.free_slots(slots, now).await.is_empty() {
                     if slots.remove("day").is_some() {
                         slots.remove("after");
-                        messages.push(message(t.no_slots_day));
+                        messages.push(Message::plain(t.no_slots_day));
                     } else if slots.remove("after").is_none() {
-                        messages.push(message(t.no_slots));
+                        messages.push(Message::plain(t.no_slots));
                     }
                 }
             }
@@ -630,7 +616,7 @@ impl FormHandler for AppointmentBooking {
                 let Some(slot) = slot else {
                     slots.remove("start");
                     slots.remove("time");
-                    messages.push(message(t.slot_taken));
+                    messages.push(Message::plain(t.slot_taken));
                     return messages;
                 };
                 let new = NewAppointment {
@@ -663,7 +649,7 @@ impl FormHandler for AppointmentBooking {
                         }
                         slots.remove("start");
                         slots.remove("time");
-                        messages.push(message(t.slot_taken));
+                        messages.push(Message::plain(t.slot_taken));
                     }
                 }
             }
@@ -771,11 +757,13 @@ impl FormHandler for AppointmentBooking {
                 && old_code != appointment.code
             {
                 match bookings.cancel(old_code, old_key, now).await {
-                    Ok(_) | Err(BookingError::Closed(_)) => messages.push(message(t.replaced)),
+                    Ok(_) | Err(BookingError::Closed(_)) => {
+                        messages.push(Message::plain(t.replaced))
+                    }
                     Err(error) => tracing::warn!(%error, "could not cancel the replaced booking"),
                 }
             }
-            messages.push(message(
+            messages.push(Message::plain(
                 self.context.mail_confirmation(&appointment, lang).await,
             ));
             Ok(messages)
@@ -894,12 +882,12 @@ impl FormHandler for BookingChanges {
                     slots.remove("code");
                     slots.remove("key");
                     slots.remove("change");
-                    vec![message(format!("{}.", t.already_closed))]
+                    vec![Message::plain(format!("{}.", t.already_closed))]
                 }
                 Err(_) => {
                     slots.remove("code");
                     slots.remove("key");
-                    vec![message(t.not_found)]
+                    vec![Message::plain(t.not_found)]
                 }
             }
         })
@@ -973,7 +961,7 @@ impl FormHandler for BookingChanges {
                 }]);
             }
             match bookings.cancel(&code, &key, now).await {
-                Ok(_) => Ok(vec![message(t.cancelled_booking)]),
+                Ok(_) => Ok(vec![Message::plain(t.cancelled_booking)]),
                 Err(BookingError::NotFound) => Err(t.not_found.to_string()),
                 Err(BookingError::Closed(_)) => Err(format!("{}.", t.already_closed)),
                 Err(error) => {

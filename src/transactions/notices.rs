@@ -9,7 +9,7 @@
 
 use auskunft_channel::{BoxFuture, Button, Card, Image, Link, Message};
 
-use crate::booking::valid_email;
+use crate::booking::normalise_email;
 use crate::engine::{CommitContext, FormHandler, ImageReader, Slots, local_date, percent_encode};
 use crate::lang::Lang;
 use crate::notices::service::{NoticeService, Proof, Verified};
@@ -18,13 +18,6 @@ use crate::notices::{
     Notice, NoticeStatus, euros, normalise_check_code, normalise_kassenzeichen, qr,
 };
 use crate::transactions::notice_texts::{format_date, notice_texts};
-
-fn message(text: impl Into<String>) -> Message {
-    Message {
-        text: text.into(),
-        ..Message::default()
-    }
-}
 
 /// The notice in a few lines.
 pub fn describe(notice: &Notice, today: chrono::NaiveDate, lang: Lang) -> String {
@@ -84,7 +77,11 @@ async fn verify(
             let messages = if announced {
                 Vec::new()
             } else {
-                vec![message(describe(&notice, local_date(context.now), lang))]
+                vec![Message::plain(describe(
+                    &notice,
+                    local_date(context.now),
+                    lang,
+                ))]
             };
             (Some(*notice), messages)
         }
@@ -92,18 +89,18 @@ async fn verify(
             slots.remove("check_code");
             slots.remove("signature");
             slots.remove("verified");
-            (None, vec![message(t.no_match)])
+            (None, vec![Message::plain(t.no_match)])
         }
         Ok(Verified::Blocked(_)) => {
             slots.remove("kassenzeichen");
             slots.remove("check_code");
             slots.remove("signature");
             slots.remove("verified");
-            (None, vec![message(t.blocked)])
+            (None, vec![Message::plain(t.blocked)])
         }
         Err(error) => {
             tracing::warn!(%error, "notice lookup failed");
-            (None, vec![message(t.failed)])
+            (None, vec![Message::plain(t.failed)])
         }
     }
 }
@@ -123,14 +120,7 @@ fn validate_common(slot: &str, value: &str, lang: Lang) -> Option<Result<String,
                 Err(t.no_match.to_string())
             }
         }
-        "email" => {
-            let email = value.trim();
-            if valid_email(email) {
-                Ok(email.to_string())
-            } else {
-                Err(t.invalid_email.to_string())
-            }
-        }
+        "email" => normalise_email(value).ok_or_else(|| t.invalid_email.to_string()),
         _ => return None,
     })
 }
@@ -220,7 +210,7 @@ impl FormHandler for NoticePayment {
                 && !self.service.mailer.enabled()
             {
                 slots.remove("choice");
-                messages.push(message(notice_texts(lang).reminder_no_mail));
+                messages.push(Message::plain(notice_texts(lang).reminder_no_mail));
             }
             if let Some(notice) = notice
                 && notice.status == NoticeStatus::Paid
@@ -228,7 +218,7 @@ impl FormHandler for NoticePayment {
             {
                 // Nothing to pay: say so; an objection stays possible.
                 slots.insert("choice".into(), "paid".into());
-                messages.push(message(notice_texts(lang).already_paid));
+                messages.push(Message::plain(notice_texts(lang).already_paid));
             }
             messages
         })
@@ -277,7 +267,7 @@ impl FormHandler for NoticePayment {
                         }),
                         ..Message::default()
                     }]),
-                    Err(NoticeError::AlreadyPaid) => Ok(vec![message(t.already_paid)]),
+                    Err(NoticeError::AlreadyPaid) => Ok(vec![Message::plain(t.already_paid)]),
                     Err(error) => {
                         tracing::warn!(%error, "starting a payment failed");
                         Err(t.failed.to_string())
@@ -327,7 +317,7 @@ impl FormHandler for NoticePayment {
                 }
                 Some("remind") => {
                     if !self.service.mailer.enabled() {
-                        return Ok(vec![message(t.reminder_no_mail)]);
+                        return Ok(vec![Message::plain(t.reminder_no_mail)]);
                     }
                     let email = filled.get("email").cloned().unwrap_or_default();
                     let day = self
@@ -335,7 +325,7 @@ impl FormHandler for NoticePayment {
                         .remind(&notice, &email, lang.tag(), local_date(context.now))
                         .await
                         .map_err(|_| t.failed.to_string())?;
-                    Ok(vec![message(format!(
+                    Ok(vec![Message::plain(format!(
                         "{} {} ({email}).",
                         t.reminder_set,
                         format_date(day, lang)
@@ -413,15 +403,8 @@ impl FormHandler for NoticeObjection {
         Box::pin(async move {
             self.service
                 .uploads
-                .put(bytes)
+                .accept(bytes, notice_texts(lang).failed)
                 .await
-                .map_err(|error| match error {
-                    crate::uploads::UploadError::Database(message) => {
-                        tracing::warn!(%message, "storing a photo failed");
-                        notice_texts(lang).failed.to_string()
-                    }
-                    refused => refused.to_string(),
-                })
         })
     }
 
@@ -495,7 +478,9 @@ impl FormHandler for NoticeObjection {
                     tracing::warn!(%error, "storing an objection failed");
                     t.failed.to_string()
                 })?;
-            Ok(vec![message(confirmation_text(&objection, &notice, lang))])
+            Ok(vec![Message::plain(confirmation_text(
+                &objection, &notice, lang,
+            ))])
         })
     }
 }

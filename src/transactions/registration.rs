@@ -9,7 +9,9 @@ use auskunft_channel::{BoxFuture, Button, Message};
 
 use crate::booking::mail::Mail;
 use crate::booking::store::NewRegistration;
-use crate::booking::{BookingError, Registration, RegistrationStatus, normalise_name, valid_email};
+use crate::booking::{
+    BookingError, Registration, RegistrationStatus, normalise_email, normalise_name,
+};
 use crate::engine::{CommitContext, FormHandler, Slots, course_line, local_date};
 use crate::knowledge::card::format_euros;
 use crate::knowledge::courses::{Course, CourseQuery};
@@ -33,13 +35,6 @@ impl CourseRegistration {
 
     fn course(&self, id: &str) -> Option<&Course> {
         self.context.knowledge.courses.course(id)
-    }
-}
-
-fn message(text: impl Into<String>) -> Message {
-    Message {
-        text: text.into(),
-        ..Message::default()
     }
 }
 
@@ -139,7 +134,7 @@ pub async fn cancel_registration_messages(
 ) -> Result<Vec<Message>, String> {
     let t = booking_texts(lang);
     match cancel_registration(context, code, key).await {
-        Ok(_) => Ok(vec![message(t.registration_cancelled)]),
+        Ok(_) => Ok(vec![Message::plain(t.registration_cancelled)]),
         Err(BookingError::NotFound) => Err(t.not_found.to_string()),
         Err(error) => {
             tracing::warn!(%error, "cancelling a registration failed");
@@ -213,14 +208,7 @@ impl FormHandler for CourseRegistration {
                     .ok_or_else(|| t.unknown_course.to_string())
             }
             "name" => normalise_name(value).ok_or_else(|| t.invalid_name.to_string()),
-            "email" => {
-                let email = value.trim();
-                if valid_email(email) {
-                    Ok(email.to_string())
-                } else {
-                    Err(t.invalid_email.to_string())
-                }
-            }
+            "email" => normalise_email(value).ok_or_else(|| t.invalid_email.to_string()),
             "reduced" => match value {
                 "yes" | "no" => Ok(value.to_string()),
                 _ => Err(t.fee_reduced.to_string()),
@@ -297,7 +285,7 @@ impl FormHandler for CourseRegistration {
                 && course.start <= today
             {
                 slots.remove("course");
-                return vec![message(t.course_started)];
+                return vec![Message::plain(t.course_started)];
             }
             // Before the summary: are seats still free, or does the registration go to the waiting list?
             let complete = ["course", "name", "email", "reduced"]
@@ -308,7 +296,7 @@ impl FormHandler for CourseRegistration {
                 && let Ok(confirmed) = self.context.bookings.confirmed_count(&course.id).await
             {
                 let free = course.free_seats().saturating_sub(confirmed);
-                return vec![message(if free == 0 {
+                return vec![Message::plain(if free == 0 {
                     t.goes_to_waiting_list.to_string()
                 } else {
                     format!("{} {free}", t.seats_left)
@@ -383,7 +371,7 @@ impl FormHandler for CourseRegistration {
                 _ => t.registered.to_string(),
             };
             Ok(vec![
-                message(format!(
+                Message::plain(format!(
                     "{status}\n{}\n\n{}: {}\n{}: {}\n{}",
                     course_line(course, lang),
                     t.code,
@@ -392,7 +380,7 @@ impl FormHandler for CourseRegistration {
                     registration.key,
                     t.mail_cancel_hint
                 )),
-                message(mailed),
+                Message::plain(mailed),
             ])
         })
     }

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use auskunft_channel::{BoxFuture, Button, Message};
 
-use crate::booking::valid_email;
+use crate::booking::normalise_email;
 use crate::engine::{CommitContext, FormHandler, Slots};
 use crate::lang::Lang;
 use crate::reports::{Categories, NewReport, Report, Reports, parse_position};
-use crate::uploads::{UploadError, Uploads};
+use crate::uploads::Uploads;
 
 /// The report texts of one language.
 struct ReportTexts {
@@ -86,13 +86,6 @@ fn report_texts(lang: Lang) -> &'static ReportTexts {
     }
 }
 
-fn message(text: impl Into<String>) -> Message {
-    Message {
-        text: text.into(),
-        ..Message::default()
-    }
-}
-
 /// Problem reports in the chat.
 pub struct ReportIssue {
     reports: Reports,
@@ -157,8 +150,7 @@ impl FormHandler for ReportIssue {
             "address" => Err(t.invalid_place.to_string()),
             "description" if (3..=4000).contains(&text.chars().count()) => Ok(text.to_string()),
             "description" => Err(t.invalid_description.to_string()),
-            "email" if valid_email(text) => Ok(text.to_string()),
-            "email" => Err(t.invalid_email.to_string()),
+            "email" => normalise_email(text).ok_or_else(|| t.invalid_email.to_string()),
             _ => Ok(text.to_string()),
         }
     }
@@ -207,15 +199,7 @@ impl FormHandler for ReportIssue {
         bytes: &'a [u8],
         lang: Lang,
     ) -> BoxFuture<'a, Result<String, String>> {
-        Box::pin(async move {
-            self.uploads.put(bytes).await.map_err(|error| match error {
-                UploadError::Database(message) => {
-                    tracing::warn!(%message, "storing a photo failed");
-                    report_texts(lang).failed.to_string()
-                }
-                refused => refused.to_string(),
-            })
-        })
+        Box::pin(async move { self.uploads.accept(bytes, report_texts(lang).failed).await })
     }
 
     fn summarise(&self, filled: &Slots, lang: Lang) -> String {
@@ -254,8 +238,8 @@ impl FormHandler for ReportIssue {
             let t = report_texts(lang);
             if let Some(tracking) = filled.get("tracking") {
                 return match self.reports.get(tracking).await {
-                    Ok(Some(report)) => Ok(vec![message(self.status_text(&report, lang))]),
-                    Ok(None) => Ok(vec![message(t.unknown)]),
+                    Ok(Some(report)) => Ok(vec![Message::plain(self.status_text(&report, lang))]),
+                    Ok(None) => Ok(vec![Message::plain(t.unknown)]),
                     Err(error) => {
                         tracing::warn!(%error, "reading a report failed");
                         Err(t.failed.to_string())
@@ -293,7 +277,7 @@ impl FormHandler for ReportIssue {
                     tracing::warn!(%error, "storing a report failed");
                     t.failed.to_string()
                 })?;
-            Ok(vec![message(format!(
+            Ok(vec![Message::plain(format!(
                 "{}\n{}: {}\n{}\n{}",
                 t.received, t.tracking, report.id, t.keep, t.danger
             ))])

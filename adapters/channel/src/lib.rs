@@ -141,6 +141,16 @@ pub struct Message {
     pub image: Option<Image>,
 }
 
+impl Message {
+    /// A message of plain text alone.
+    pub fn plain(text: impl Into<String>) -> Message {
+        Message {
+            text: text.into(),
+            ..Message::default()
+        }
+    }
+}
+
 /// An image: where to fetch it (a path on this server or a full URL) and its text alternative.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
