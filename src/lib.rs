@@ -2,6 +2,7 @@
 //! curated knowledge base (tantivy) and reaches citizens through channel adapters. See ARCHITECTURE.md.
 
 pub mod booking;
+pub mod certificates;
 pub mod config;
 pub mod engine;
 pub mod eval;

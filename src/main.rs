@@ -226,6 +226,9 @@ fn check(
     if let Err(mut found) = auskunft::reports::Categories::load(&dir) {
         problems.append(&mut found);
     }
+    if let Err(mut found) = auskunft::certificates::Certificates::load(&dir) {
+        problems.append(&mut found);
+    }
     if let Some(knowledge) = &knowledge {
         match auskunft::nlu::Nlu::load(intents, knowledge) {
             Ok(nlu) => intent_examples = Some(nlu.examples.len()),

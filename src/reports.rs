@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::knowledge::Problem;
 use crate::lang::Lang;
 use crate::store::Database;
-use crate::store::sql::{at, is_unique_violation, with_pool};
+use crate::store::sql::{at, is_unique_violation, next_in_year, with_pool};
 
 /// The file in the knowledge directory.
 pub const FILE: &str = "reports.toml";
@@ -287,13 +287,9 @@ impl Reports {
     ) -> Result<Report, ReportError> {
         let year = i64::from(now.year());
         for _attempt in 0..50 {
-            let next: i64 = with_pool!(&self.database, |pool| {
-                sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM reports WHERE year = $1")
-                    .bind(year)
-                    .fetch_one(pool)
-                    .await
-                    .map_err(db)?
-            });
+            let next = next_in_year(&self.database, "reports", year)
+                .await
+                .map_err(db)?;
             let id = format!("{year}-{next:05}");
             let inserted = with_pool!(&self.database, |pool| {
                 sqlx::query(

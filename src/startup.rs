@@ -18,6 +18,7 @@ use crate::nlu::Nlu;
 use crate::notices::service::NoticeService;
 use crate::store::{self, CachedStore, Database, HandoffQueue, SessionStore};
 use crate::transactions::appointments::{AppointmentBooking, BookingChanges, BookingContext};
+use crate::transactions::certificates::CertificateOrder;
 use crate::transactions::courses::CourseSearch;
 use crate::transactions::notices::{NoticeObjection, NoticePayment, NoticePhotoReader};
 use crate::transactions::registration::CourseRegistration;
@@ -70,6 +71,7 @@ impl Application {
         let booking = transactions.booking.clone();
         let notices = transactions.notices.clone();
         let transactions_reports = transactions.reports.clone();
+        let certificate_orders = transactions.certificate_orders.clone();
         if knowledge.schedule.sample {
             tracing::warn!(
                 "the appointment calendar (knowledge/appointments.toml) is sample data, not the city's"
@@ -99,6 +101,7 @@ impl Application {
             booking,
             notices: notices.clone(),
             reports: transactions_reports,
+            certificate_orders,
             admin_token: settings.admin.token.clone().map(Arc::from),
             local_address: listener.local_addr()?,
         };
@@ -199,6 +202,8 @@ pub struct Transactions {
     pub notices: NoticeService,
     /// Problem reports.
     pub reports: crate::reports::Reports,
+    /// Certificate orders.
+    pub certificate_orders: crate::certificates::CertificateOrders,
 }
 
 /// The transactions on this database.
@@ -215,6 +220,7 @@ pub async fn transactions(
         booking,
         notices,
         reports: crate::reports::Reports::new(database.clone()),
+        certificate_orders: crate::certificates::CertificateOrders::new(database.clone()),
     })
 }
 
@@ -242,8 +248,9 @@ pub fn engine(
         booking,
         notices,
         reports,
+        certificate_orders,
     } = transactions;
-    Engine::new(
+    let mut engine = Engine::new(
         Arc::clone(knowledge) as Arc<dyn Retriever>,
         sessions,
         settings.engine(),
@@ -258,7 +265,10 @@ pub fn engine(
         Arc::new(AppointmentBooking::new(booking.clone())),
     )
     .with_handler("bookings", Arc::new(BookingChanges::new(booking.clone())))
-    .with_handler("registration", Arc::new(CourseRegistration::new(booking)))
+    .with_handler(
+        "registration",
+        Arc::new(CourseRegistration::new(booking.clone())),
+    )
     .with_handler("notices", Arc::new(NoticePayment::new(notices.clone())))
     .with_handler(
         "objections",
@@ -273,7 +283,19 @@ pub fn engine(
         )),
     )
     .with_image_reader(Arc::new(NoticePhotoReader::new(notices)))
-    .with_handoffs(handoffs)
+    .with_handoffs(handoffs);
+    // Certificate orders need the fee table (knowledge/certificates.toml).
+    if let Some(certificates) = &knowledge.certificates {
+        engine = engine.with_handler(
+            "certificates",
+            Arc::new(CertificateOrder::new(
+                Arc::clone(certificates),
+                certificate_orders,
+                booking.mailer.clone(),
+            )),
+        );
+    }
+    engine
 }
 
 /// Loads and indexes knowledge off the async threads (tantivy's commit blocks).

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use auskunft::config::{MailTls, Settings};
 use auskunft::knowledge::Knowledge;
 use common::smtp::SmtpSink;
-use common::{TestApp, spawn_with, test_settings};
+use common::{TestApp, drop_schema, postgres_schema, spawn_with, test_settings};
 use serde_json::{Value, json};
 
 const OFFICE: &str = "buergerbuero-mitte";
@@ -30,34 +30,6 @@ fn mail_to(settings: &mut Settings, sink: &SmtpSink) {
     settings.mail.smtp_port = Some(sink.port);
     settings.mail.tls = MailTls::None;
     settings.mail.from = "Auskunft Leipzig <auskunft@example.org>".into();
-}
-
-/// A fresh PostgreSQL schema for one test: the URL to use and the name to drop.
-async fn postgres_schema() -> (String, String, sqlx::PgPool) {
-    let base = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("auskunft_booking_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&base)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL must run for this test ({base}): {e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let separator = if base.contains('?') { '&' } else { '?' };
-    (
-        format!("{base}{separator}options[search_path]={schema}"),
-        schema,
-        admin,
-    )
-}
-
-async fn drop_schema(admin: sqlx::PgPool, schema: &str) {
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
 }
 
 /// The first slot of the service at the office with every counter free: (start, counters).

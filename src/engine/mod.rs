@@ -180,6 +180,11 @@ pub trait FormHandler: Send + Sync {
     fn needs(&self, _slot: &str, _filled: &Slots) -> bool {
         false
     }
+    /// The knowledge entry the filled slots are about (the certificate's kind), shown as the answer's
+    /// `service`; none: the form's default entry.
+    fn service(&self, _filled: &Slots) -> Option<String> {
+        None
+    }
     /// The summary the citizen confirms.
     fn summarise(&self, filled: &Slots, lang: Lang) -> String;
     /// Does it; the messages to show. An `Err` is a sentence for the citizen (the form stays open).

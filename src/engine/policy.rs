@@ -779,7 +779,7 @@ impl Engine {
     ) -> Outcome {
         let mut slots = slots;
         messages.extend(handler.prepare(&mut slots, context, lang).await);
-        let service = self.form_service(nlu, form, &slots, lang);
+        let service = self.form_service(nlu, form, handler, &slots, lang);
         if let Some(missing) = form.slots.iter().find(|s| {
             (s.required || handler.needs(&s.name, &slots)) && !slots.contains_key(&s.name)
         }) {
@@ -880,6 +880,7 @@ impl Engine {
         &self,
         nlu: &Nlu,
         form: &Form,
+        handler: &dyn FormHandler,
         slots: &Slots,
         lang: Lang,
     ) -> Option<ServiceRef> {
@@ -891,6 +892,11 @@ impl Engine {
             .find_map(|s| slots.get(&s.name))
             .and_then(|slug| knowledge.service(slug));
         from_slot
+            .or_else(|| {
+                handler
+                    .service(slots)
+                    .and_then(|slug| knowledge.service(&slug))
+            })
             .or_else(|| {
                 nlu.default_service(&form.intent)
                     .and_then(|slug| knowledge.service(slug))
@@ -971,7 +977,23 @@ impl Engine {
                 .new_request(nlu, text, entities, state, lang, false, context)
                 .await;
         }
-        if self.is_interruption(nlu, text, &results, form_name, asking.as_deref(), &form) {
+        // A message that answers the question asked ("Ich hole sie ab" for the delivery) is the answer,
+        // not a new question, unless it is one ('?') or another transaction is sure.
+        let answers_question = asking
+            .as_deref()
+            .and_then(|name| form.slots.iter().find(|s| s.name == name))
+            .is_some_and(|slot| entities.iter().any(|e| e.kind == slot.entity))
+            && !text.trim_end().ends_with('?')
+            && !nlu
+                .classifier
+                .classify(text)
+                .first()
+                .is_some_and(|(intent, p)| {
+                    intent != form_name && intent != intent::SERVICE_INFO && *p >= SURE_INTENT
+                });
+        if !answers_question
+            && self.is_interruption(nlu, text, &results, form_name, asking.as_deref(), &form)
+        {
             return self
                 .interrupt(
                     nlu,
@@ -1053,7 +1075,7 @@ impl Engine {
             && entities.iter().any(|e| e.kind == "yes")
             && !entities.iter().any(|e| e.kind == "no")
         {
-            let service = self.form_service(nlu, &form, &slots, lang);
+            let service = self.form_service(nlu, &form, handler.as_ref(), &slots, lang);
             return Ok(self
                 .commit(
                     &form,
@@ -1386,7 +1408,7 @@ impl Engine {
         };
         match (verb, argument) {
             ("confirm", "yes") if matches!(state.dialogue, Dialogue::Confirming { .. }) => {
-                let service = self.form_service(&nlu, &form, &slots, lang);
+                let service = self.form_service(&nlu, &form, handler.as_ref(), &slots, lang);
                 Ok(self
                     .commit(
                         &form,

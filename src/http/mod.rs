@@ -1,6 +1,7 @@
 //! The HTTP API (axum): the public chat and search contract, health, and the OpenAPI document.
 
 pub mod booking;
+pub mod certificates;
 pub mod chat;
 pub mod courses;
 pub mod error;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub notices: crate::notices::service::NoticeService,
     /// Problem reports.
     pub reports: crate::reports::Reports,
+    /// Certificate orders.
+    pub certificate_orders: crate::certificates::CertificateOrders,
     /// The admin API's bearer token (the API is off without one).
     pub admin_token: Option<Arc<str>>,
     /// Where this server listens (the simulated payment provider confirms payments there).
@@ -90,6 +93,7 @@ pub fn require_admin(state: &AppState, headers: &axum::http::HeaderMap) -> Resul
         booking::register, booking::registration, booking::cancel_registration, booking::day_list,
         notices::register, notices::qr_svg, notices::qr_png, notices::objections, notices::lookup,
         notices::pay, notices::callback, notices::girocode, notices::remind, notices::object,
+        certificates::catalogue, certificates::fee, certificates::order, certificates::orders,
         health
     ),
     components(schemas(error::ErrorBody, HealthBody)),
@@ -100,6 +104,7 @@ pub fn require_admin(state: &AppState, headers: &axum::http::HeaderMap) -> Resul
         (name = "appointments", description = "Appointments at citizens' offices"),
         (name = "admin", description = "For counter staff (bearer token)"),
         (name = "notices", description = "Notices: QR code, payment, GiroCode, objection"),
+        (name = "certificates", description = "Certificate orders for the register office"),
         (name = "operations", description = "Health")
     )
 )]
@@ -182,6 +187,13 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route(
             "/api/v1/admin/reports/{id}/status",
             post(open311::set_status),
+        )
+        .route("/api/v1/certificates", get(certificates::catalogue))
+        .route("/api/v1/certificates/fee", get(certificates::fee))
+        .route("/api/v1/certificates/orders", post(certificates::order))
+        .route(
+            "/api/v1/admin/certificates/orders",
+            get(certificates::orders),
         )
         .route("/healthz", get(health))
         .route("/livez", get(live))

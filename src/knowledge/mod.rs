@@ -35,6 +35,8 @@ pub struct Knowledge {
     pub schedule: Arc<crate::booking::Schedule>,
     /// The problem report categories (reports.toml).
     pub categories: Arc<crate::reports::Categories>,
+    /// Certificate kinds, delivery and fees (certificates.toml; none: no certificate orders).
+    pub certificates: Option<Arc<crate::certificates::Certificates>>,
 }
 
 /// Knowledge could not be made ready.
@@ -46,7 +48,7 @@ pub enum KnowledgeError {
     /// Building the index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
-    /// The appointment calendar or the report categories are invalid.
+    /// The appointment calendar, the report categories or the certificate fees are invalid.
     #[error("knowledge data files have problems:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Schedule(Vec<Problem>),
 }
@@ -62,6 +64,8 @@ impl Knowledge {
         let schedule =
             crate::booking::Schedule::load(dir, &base).map_err(KnowledgeError::Schedule)?;
         let categories = crate::reports::Categories::load(dir).map_err(KnowledgeError::Schedule)?;
+        let certificates =
+            crate::certificates::Certificates::load(dir).map_err(KnowledgeError::Schedule)?;
         Ok(Knowledge {
             base,
             index,
@@ -69,6 +73,7 @@ impl Knowledge {
             offices,
             schedule: Arc::new(schedule),
             categories: Arc::new(categories),
+            certificates: certificates.map(Arc::new),
         })
     }
 }

@@ -53,6 +53,23 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
+/// The next sequence number of `year` in a table numbered YEAR-SEQ (columns `year`, `seq`, unique
+/// together). The insert that uses it can still lose a race to another writer (a unique violation):
+/// callers then ask again.
+pub(crate) async fn next_in_year(
+    database: &Database,
+    table: &'static str,
+    year: i64,
+) -> std::result::Result<i64, sqlx::Error> {
+    let sql = format!("SELECT COALESCE(MAX(seq), 0) + 1 FROM {table} WHERE year = $1");
+    with_pool!(database, |pool| {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(year)
+            .fetch_one(pool)
+            .await
+    })
+}
+
 /// A Unix time in seconds as a UTC time.
 pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
     use chrono::TimeZone;

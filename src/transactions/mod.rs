@@ -3,6 +3,7 @@
 //! in `startup.rs`.
 
 pub mod appointments;
+pub mod certificates;
 pub mod courses;
 pub mod notice_texts;
 pub mod notices;

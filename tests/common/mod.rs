@@ -131,3 +131,31 @@ impl TestApp {
         (status, response.json().await.expect("JSON body"))
     }
 }
+
+/// A fresh PostgreSQL schema for one test: the URL to use and the name to drop.
+pub async fn postgres_schema() -> (String, String, sqlx::PgPool) {
+    let base = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("auskunft_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::PgPool::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL must run for this test ({base}): {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let separator = if base.contains('?') { '&' } else { '?' };
+    (
+        format!("{base}{separator}options[search_path]={schema}"),
+        schema,
+        admin,
+    )
+}
+
+pub async fn drop_schema(admin: sqlx::PgPool, schema: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+}
