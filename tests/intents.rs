@@ -74,6 +74,12 @@ fn broken_intent_files_are_reported_with_file_and_line() {
         form.replace("entity = \"weekday\"", "entity = \"wochentag\""),
     )
     .unwrap();
+    let form = std::fs::read_to_string(dir.path().join("forms/certificate.order.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("forms/certificate.order.toml"),
+        form.replace("copies = \"Wie viele", "kopien = \"Wie viele"),
+    )
+    .unwrap();
     let knowledge = load_dir(&common::knowledge_dir()).unwrap();
     let Err(LoadError::Invalid(problems)) = Nlu::load(dir.path(), &knowledge) else {
         panic!("the broken files must be refused")
@@ -98,6 +104,22 @@ fn broken_intent_files_are_reported_with_file_and_line() {
     expect("de/smalltalk.weather.toml:1: unknown intent 'smalltalk.weather'");
     expect("en/smalltalk.thanks.toml:2: 1 examples; give at least 8");
     expect("forms/course.search.toml:");
+    // A question for a slot the form does not have (a misspelt slot name), with its line.
+    let line = form
+        .lines()
+        .position(|l| l.starts_with("copies = \"Wie viele"))
+        .unwrap()
+        + 1;
+    expect(&format!(
+        "forms/certificate.order.toml:{line}: [questions.de]: 'kopien' is neither a slot nor 'confirm'"
+    ));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("forms/certificate.order.toml:")
+                && l.ends_with("slot 'copies' is required but has no question in [questions.de]")),
+        "{lines:#?}"
+    );
     assert!(
         lines
             .iter()

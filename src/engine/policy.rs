@@ -801,7 +801,7 @@ impl Engine {
             let mut summary = Message::plain(format!(
                 "{}\n\n{}",
                 handler.summarise(&slots, lang),
-                t.confirm_question
+                form.confirmation(lang).unwrap_or(t.confirm_question)
             ));
             summary.buttons = vec![
                 Button {

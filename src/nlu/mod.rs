@@ -70,7 +70,7 @@ pub struct Form {
     pub refine: bool,
     /// The slots in the order they are asked.
     pub slots: Vec<SlotSpec>,
-    /// Questions per language and slot.
+    /// Questions per language and slot; the key `confirm` is the question under the summary.
     pub questions: BTreeMap<Lang, BTreeMap<String, String>>,
 }
 
@@ -95,7 +95,19 @@ impl Form {
             .find_map(|l| self.questions.get(l).and_then(|q| q.get(slot)))
             .map(String::as_str)
     }
+
+    /// The form's own question under the summary ("Soll ich die Bestellung abschicken?"), if it has one
+    /// in this language.
+    pub fn confirmation(&self, lang: Lang) -> Option<&str> {
+        self.questions
+            .get(&lang)
+            .and_then(|q| q.get(CONFIRM_KEY))
+            .map(String::as_str)
+    }
 }
+
+/// The key of `[questions.<lang>]` that holds the question under a form's summary.
+const CONFIRM_KEY: &str = "confirm";
 
 /// Everything the dialogue needs to understand a message.
 pub struct Nlu {
@@ -344,6 +356,23 @@ impl Nlu {
                 }
             }
             let slots: Vec<SlotSpec> = file.slots.iter().map(|s| s.get_ref().clone()).collect();
+            for (lang, texts) in &questions {
+                for key in texts.keys() {
+                    if key != CONFIRM_KEY && !slots.iter().any(|s| &s.name == key) {
+                        problems.push(Problem {
+                            file: path.clone(),
+                            line: text
+                                .lines()
+                                .position(|l| l.trim_start().starts_with(&format!("{key} =")))
+                                .map_or(1, |i| i + 1),
+                            message: format!(
+                                "[questions.{}]: '{key}' is neither a slot nor 'confirm'",
+                                lang.tag()
+                            ),
+                        });
+                    }
+                }
+            }
             for slot in &file.slots {
                 let spec = slot.get_ref();
                 let known = BUILT_IN_ENTITIES.contains(&spec.entity.as_str())
