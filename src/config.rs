@@ -42,6 +42,51 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// Notices: QR codes, payment, GiroCode, reminders.
     pub notices: NoticesSettings,
+    /// The agent console: accounts and sessions.
+    pub agents: AgentsSettings,
+}
+
+/// The agent console: accounts (besides those in the database) and its login sessions.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentsSettings {
+    /// Accounts with argon2 password hashes (PHC strings, as `auskunft agent hash` prints them).
+    pub accounts: Vec<AgentAccount>,
+    /// Whether the session cookie is `Secure` (only sent over HTTPS); switch off only for plain-HTTP tests.
+    pub secure_cookies: bool,
+    /// How long a login lasts, in hours.
+    pub session_hours: u32,
+}
+
+/// An agent's account.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentAccount {
+    /// The login name.
+    pub name: String,
+    /// The argon2 hash of the password (PHC string).
+    pub password_hash: String,
+}
+
+impl Default for AgentsSettings {
+    fn default() -> AgentsSettings {
+        AgentsSettings {
+            accounts: Vec::new(),
+            secure_cookies: true,
+            session_hours: 12,
+        }
+    }
+}
+
+impl std::fmt::Debug for AgentsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.accounts.iter().map(|a| a.name.as_str()).collect();
+        f.debug_struct("AgentsSettings")
+            .field("accounts", &names)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_hours", &self.session_hours)
+            .finish()
+    }
 }
 
 /// Notices: the links printed as QR codes, the payment provider, the GiroCode's payee, reminders.
@@ -227,6 +272,13 @@ pub struct ChatSettings {
     pub max_text_chars: usize,
     /// The language of a conversation that gives no hint.
     pub default_lang: String,
+    /// Chat requests a client may send per minute (a token bucket per client address).
+    pub rate_per_minute: u32,
+    /// How many requests a client may send at once before the rate applies.
+    pub rate_burst: u32,
+    /// The header that carries the client's address behind a reverse proxy (`x-forwarded-for`, first
+    /// address); none: the TCP peer.
+    pub client_ip_header: Option<String>,
 }
 
 /// Logging.
@@ -286,6 +338,9 @@ impl Default for ChatSettings {
             suggest_threshold: engine.suggest_threshold,
             max_text_chars: engine.max_text_chars,
             default_lang: engine.default_lang.tag().to_string(),
+            rate_per_minute: 120,
+            rate_burst: 30,
+            client_ip_header: None,
         }
     }
 }
@@ -373,6 +428,23 @@ impl Settings {
                 "chat.max_text_chars is {}; use 1 to 100000",
                 chat.max_text_chars
             ));
+        }
+        if chat.rate_per_minute == 0 || chat.rate_burst == 0 {
+            problems.push("chat.rate_per_minute and chat.rate_burst must be at least 1".to_string());
+        }
+        for account in &self.agents.accounts {
+            if account.name.trim().is_empty() {
+                problems.push("agents.accounts: a name is empty".to_string());
+            }
+            if argon2::PasswordHash::new(&account.password_hash).is_err() {
+                problems.push(format!(
+                    "agents.accounts '{}': password_hash is not an argon2 PHC string; make one with `auskunft agent hash`",
+                    account.name
+                ));
+            }
+        }
+        if !(1..=168).contains(&self.agents.session_hours) {
+            problems.push("agents.session_hours must be between 1 and 168".to_string());
         }
         if Lang::negotiate(&chat.default_lang).is_none() {
             problems.push(format!(

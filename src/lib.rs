@@ -1,6 +1,7 @@
 //! Auskunft: a citizen-service assistant for a city's 115 line and its Volkshochschule. It answers from a
 //! curated knowledge base (tantivy) and reaches citizens through channel adapters. See ARCHITECTURE.md.
 
+pub mod agents;
 pub mod booking;
 pub mod certificates;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod http;
 pub mod import;
 pub mod knowledge;
 pub mod lang;
+pub mod live;
 pub mod nlu;
 pub mod notices;
 pub mod reports;

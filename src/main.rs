@@ -79,6 +79,24 @@ enum Command {
         #[arg(long)]
         skip_unwritten: bool,
     },
+    /// Agent accounts of the console.
+    Agent {
+        #[command(subcommand)]
+        action: AgentAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentAction {
+    /// Adds an account to the database; the password is read from the first line of standard input
+    /// (at least 12 characters).
+    Add {
+        /// The login name.
+        name: String,
+    },
+    /// Prints the argon2 hash of the password on standard input, for `[[agents.accounts]]` in the
+    /// settings.
+    Hash,
 }
 
 #[derive(Subcommand)]
@@ -173,6 +191,7 @@ fn main() -> ExitCode {
                 format: ImportFormat::Notices { file, out },
             } => import_notices(&settings, &file, out.as_deref()).await,
             Command::Import { format } => import(format),
+            Command::Agent { action } => agent(&settings, action).await,
             Command::Eval {
                 file,
                 min_top1,
@@ -399,6 +418,55 @@ async fn crossval(settings: &Settings, folds: usize) -> anyhow::Result<ExitCode>
 }
 
 /// Registers the notices of a CSV file; reports every bad line and exits 1 if there was one.
+/// The first line of standard input (a password), without its line end.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("failed to read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn agent(settings: &Settings, action: AgentAction) -> anyhow::Result<ExitCode> {
+    let password = read_password()?;
+    match action {
+        AgentAction::Hash => {
+            if password.chars().count() < 12 {
+                eprintln!("auskunft: the password must have at least 12 characters");
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("{}", auskunft::agents::hash_password(&password)?);
+        }
+        AgentAction::Add { name } => {
+            let database = auskunft::store::connect(&settings.database.url, 2)
+                .await
+                .with_context(|| {
+                    format!(
+                        "failed to open the database ({})",
+                        auskunft::startup::redact_url(&settings.database.url)
+                    )
+                })?;
+            let agents = auskunft::agents::Agents::new(
+                database,
+                settings.agents.accounts.clone(),
+                settings.agents.session_hours,
+            );
+            match agents.add(&name, &password, chrono::Utc::now()).await {
+                Ok(()) => println!("agent '{}' added", name.trim()),
+                Err(
+                    error @ (auskunft::agents::AgentError::Exists(_)
+                    | auskunft::agents::AgentError::Invalid(_)),
+                ) => {
+                    eprintln!("auskunft: {error}");
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn import_notices(
     settings: &Settings,
     file: &std::path::Path,

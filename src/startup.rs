@@ -102,6 +102,19 @@ impl Application {
             notices: notices.clone(),
             reports: transactions_reports,
             certificate_orders,
+            live: crate::live::Live::new(database.clone()),
+            agents: crate::agents::Agents::new(
+                database.clone(),
+                settings.agents.accounts.clone(),
+                settings.agents.session_hours,
+            ),
+            secure_cookies: settings.agents.secure_cookies,
+            agent_session_secs: i64::from(settings.agents.session_hours) * 3600,
+            chat_limit: crate::http::web::ChatLimit::new(
+                settings.chat.rate_per_minute,
+                settings.chat.rate_burst,
+                settings.chat.client_ip_header.clone(),
+            ),
             admin_token: settings.admin.token.clone().map(Arc::from),
             local_address: listener.local_addr()?,
         };

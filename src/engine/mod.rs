@@ -391,6 +391,7 @@ impl Engine {
                         service: outcome.service,
                         messages: outcome.messages,
                         handoff: outcome.handoff,
+                        turn: u64::try_from(version + 1).unwrap_or_default(),
                     });
                 }
                 Err(StoreError::Conflict) => continue,

@@ -32,6 +32,16 @@ const INTENT_THRESHOLD: f32 = 0.5;
 const SERVICE_OVER_INTENT: f32 = 0.7;
 const SURE_INTENT: f32 = 0.85;
 
+/// Where a handed-off conversation stands.
+enum HandoffState {
+    /// Waiting for an agent.
+    Waiting,
+    /// An agent has taken it over.
+    Taken,
+    /// The agent gave it back (or it was never queued): the assistant answers again.
+    Closed,
+}
+
 /// How much of a question one of the intent's own entries must cover to ground a sure intent
 /// ("In unserer Straße ist ein großes Schlagloch" and the Mängelmelder entry).
 const RELATED_GROUNDING: f32 = 0.35;
@@ -193,11 +203,21 @@ impl Engine {
         }
         let lang = hint.or(session_lang).unwrap_or(self.settings.default_lang);
         if state.dialogue == Dialogue::HandedOff {
-            if self.still_handed_off(context).await {
-                let mut outcome =
-                    self.plain(lang, state, intent::HANDOFF, texts(lang).handoff_waiting);
-                outcome.handoff = true;
-                return Ok(outcome);
+            match self.handoff_state(context).await {
+                HandoffState::Waiting => {
+                    let mut outcome =
+                        self.plain(lang, state, intent::HANDOFF, texts(lang).handoff_waiting);
+                    outcome.handoff = true;
+                    return Ok(outcome);
+                }
+                HandoffState::Taken => {
+                    // An agent answers now: the message is theirs to read, the assistant stays quiet.
+                    let mut outcome = self.plain(lang, state, intent::HANDOFF, "");
+                    outcome.messages.clear();
+                    outcome.handoff = true;
+                    return Ok(outcome);
+                }
+                HandoffState::Closed => {}
             }
             state.dialogue = Dialogue::Idle;
             state.failures = 0;
@@ -339,15 +359,19 @@ impl Engine {
     }
 
     /// Whether an agent still has the conversation (the queue is the authority; without one, yes).
-    async fn still_handed_off(&self, context: &CommitContext) -> bool {
+    async fn handoff_state(&self, context: &CommitContext) -> HandoffState {
         let Some(queue) = &self.handoffs else {
-            return true;
+            return HandoffState::Waiting;
         };
         match queue.open().await {
-            Ok(open) => open.iter().any(|handoff| handoff.key == context.key),
+            Ok(open) => match open.iter().find(|handoff| handoff.key == context.key) {
+                Some(handoff) if handoff.taken_by.is_some() => HandoffState::Taken,
+                Some(_) => HandoffState::Waiting,
+                None => HandoffState::Closed,
+            },
             Err(error) => {
                 tracing::warn!(%error, "cannot read the handoff queue");
-                true
+                HandoffState::Waiting
             }
         }
     }

@@ -34,6 +34,19 @@ pub struct ChatRequest {
     /// A photo (for example of a notice's QR code), instead of text or action.
     #[serde(default)]
     pub image: Option<ImageUpload>,
+    /// A location shared from the device (browser geolocation), instead of text.
+    #[serde(default)]
+    pub location: Option<LocationBody>,
+}
+
+/// A position in WGS 84 degrees.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationBody {
+    /// -90 to 90.
+    pub latitude: f64,
+    /// -180 to 180.
+    pub longitude: f64,
 }
 
 /// An uploaded image.
@@ -64,6 +77,9 @@ pub struct ChatResponse {
     pub messages: Vec<MessageBody>,
     /// True when the conversation was handed to a human agent.
     pub handoff: bool,
+    /// The answer's number in the conversation, for `POST /api/v1/feedback`.
+    #[serde(default)]
+    pub turn: u64,
 }
 
 /// An intent with its confidence.
@@ -184,6 +200,7 @@ impl From<Reply> for ChatResponse {
                 })
                 .collect(),
             handoff: reply.handoff,
+            turn: reply.turn,
         }
     }
 }
@@ -221,6 +238,29 @@ pub fn inbound_from(request: ChatRequest, max_text_chars: usize) -> Result<Inbou
         return Err(ApiError::invalid(format!(
             "unsupported lang '{lang}': use de, en, de-leicht, uk or ar"
         )));
+    }
+    if let Some(location) = request.location {
+        if request.text.is_some() || request.action.is_some() || request.image.is_some() {
+            return Err(ApiError::invalid(
+                "send one of text, action, image or location, not several",
+            ));
+        }
+        let valid = (-90.0..=90.0).contains(&location.latitude)
+            && (-180.0..=180.0).contains(&location.longitude);
+        if !valid {
+            return Err(ApiError::invalid(
+                "location.latitude must be between -90 and 90 and location.longitude between -180 and 180",
+            ));
+        }
+        return Ok(Inbound {
+            channel: Channel::Web,
+            conversation: request.session_id,
+            content: InboundContent::Location {
+                latitude: location.latitude,
+                longitude: location.longitude,
+            },
+            lang_hint: request.lang,
+        });
     }
     if let Some(image) = request.image {
         if request.text.is_some() || request.action.is_some() {

@@ -58,6 +58,12 @@ pub enum ErrorCode {
     Internal,
     /// A dependency (the database) is not available.
     Unavailable,
+    /// The client sends too fast.
+    RateLimited,
+    /// A console form came without its CSRF token.
+    Csrf,
+    /// Another agent has taken the conversation over, or it is not taken.
+    Taken,
 }
 
 impl ErrorCode {
@@ -90,6 +96,9 @@ impl ErrorCode {
             ErrorCode::Timeout => ("timeout", StatusCode::REQUEST_TIMEOUT),
             ErrorCode::Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
             ErrorCode::Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
+            ErrorCode::RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            ErrorCode::Csrf => ("csrf", StatusCode::FORBIDDEN),
+            ErrorCode::Taken => ("taken", StatusCode::CONFLICT),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP API (axum): the public chat and search contract, health, and the OpenAPI document.
 
+pub mod agent;
 pub mod booking;
 pub mod certificates;
 pub mod chat;
@@ -9,6 +10,8 @@ pub mod notices;
 pub mod offices;
 pub mod open311;
 pub mod search;
+pub mod live;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +57,16 @@ pub struct AppState {
     pub reports: crate::reports::Reports,
     /// Certificate orders.
     pub certificate_orders: crate::certificates::CertificateOrders,
+    /// Conversation histories, agents' messages, ratings.
+    pub live: crate::live::Live,
+    /// Agents' accounts and sessions.
+    pub agents: crate::agents::Agents,
+    /// Whether the agent session cookie is `Secure`.
+    pub secure_cookies: bool,
+    /// How long an agent session lasts, in seconds.
+    pub agent_session_secs: i64,
+    /// The chat's per-client rate limit.
+    pub chat_limit: web::ChatLimit,
     /// The admin API's bearer token (the API is off without one).
     pub admin_token: Option<Arc<str>>,
     /// Where this server listens (the simulated payment provider confirms payments there).
@@ -94,6 +107,9 @@ pub fn require_admin(state: &AppState, headers: &axum::http::HeaderMap) -> Resul
         notices::register, notices::qr_svg, notices::qr_png, notices::objections, notices::lookup,
         notices::pay, notices::callback, notices::girocode, notices::remind, notices::object,
         certificates::catalogue, certificates::fee, certificates::order, certificates::orders,
+        live::history, live::events, live::feedback, agent::login, agent::me, agent::logout,
+        agent::queue, agent::conversation, agent::take, agent::write, agent::release,
+        agent::editors_report,
         health
     ),
     components(schemas(error::ErrorBody, HealthBody)),
@@ -105,6 +121,7 @@ pub fn require_admin(state: &AppState, headers: &axum::http::HeaderMap) -> Resul
         (name = "admin", description = "For counter staff (bearer token)"),
         (name = "notices", description = "Notices: QR code, payment, GiroCode, objection"),
         (name = "certificates", description = "Certificate orders for the register office"),
+        (name = "agents", description = "The agent console: login, queue, take over, reply, report"),
         (name = "operations", description = "Health")
     )
 )]
@@ -116,7 +133,12 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route(
             "/api/v1/chat",
             // Photos of letters are larger than messages.
-            post(chat::chat).layer(DefaultBodyLimit::max(chat::MAX_IMAGE_BYTES * 4 / 3 + 4096)),
+            post(chat::chat)
+                .layer(DefaultBodyLimit::max(chat::MAX_IMAGE_BYTES * 4 / 3 + 4096))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    web::limit_chat,
+                )),
         )
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/services/{slug}", get(search::service))
@@ -188,6 +210,39 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             "/api/v1/admin/reports/{id}/status",
             post(open311::set_status),
         )
+        .route(
+            "/api/v1/chat/{session_id}/history",
+            get(live::history),
+        )
+        .route("/api/v1/chat/{session_id}/events", get(live::events))
+        .route("/api/v1/feedback", post(live::feedback))
+        .route("/api/v1/agent/login", post(agent::login))
+        .route("/api/v1/agent/logout", post(agent::logout))
+        .route("/api/v1/agent/me", get(agent::me))
+        .route("/api/v1/agent/queue", get(agent::queue))
+        .route("/api/v1/agent/feedback", get(agent::editors_report))
+        .route(
+            "/api/v1/agent/conversations/{channel}/{conversation}",
+            get(agent::conversation),
+        )
+        .route(
+            "/api/v1/agent/conversations/{channel}/{conversation}/take",
+            post(agent::take),
+        )
+        .route(
+            "/api/v1/agent/conversations/{channel}/{conversation}/messages",
+            post(agent::write),
+        )
+        .route(
+            "/api/v1/agent/conversations/{channel}/{conversation}/release",
+            post(agent::release),
+        )
+        .route("/", get(web::asset))
+        .route("/widget.js", get(web::asset))
+        .route("/widget.css", get(web::asset))
+        .route("/agent", get(web::asset))
+        .route("/agent.js", get(web::asset))
+        .route("/agent.css", get(web::asset))
         .route("/api/v1/certificates", get(certificates::catalogue))
         .route("/api/v1/certificates/fee", get(certificates::fee))
         .route("/api/v1/certificates/orders", post(certificates::order))

@@ -103,6 +103,9 @@ pub struct Reply {
     pub messages: Vec<Message>,
     /// True when the conversation was handed to a human agent.
     pub handoff: bool,
+    /// The answer's number in the conversation (1, 2, ...): what a rating of the answer refers to.
+    #[serde(default)]
+    pub turn: u64,
 }
 
 /// An intent name with the classifier's confidence.
@@ -263,6 +266,7 @@ mod tests {
                         ..Message::default()
                     }],
                     handoff: false,
+                    turn: 1,
                 })
             })
         }
