@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
@@ -55,8 +55,11 @@ pub fn hash_password(password: &str) -> Result<String, AgentError> {
 
 /// Whether a password matches a PHC hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 fn random_token() -> String {
@@ -97,7 +100,12 @@ impl Agents {
     }
 
     /// Adds an account to the database.
-    pub async fn add(&self, name: &str, password: &str, now: DateTime<Utc>) -> Result<(), AgentError> {
+    pub async fn add(
+        &self,
+        name: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), AgentError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
             return Err(AgentError::Invalid(
@@ -144,8 +152,7 @@ impl Agents {
 
     /// Whether logins for this name from this client are blocked after failures, and for how long.
     pub fn blocked(&self, name: &str, client: &str) -> Option<std::time::Duration> {
-        self.limiter
-            .blocked(&[&format!("agent:{name}|{client}")])
+        self.limiter.blocked(&[&format!("agent:{name}|{client}")])
     }
 
     /// Logs in: the session's cookie token and the session, or `None` for a wrong name or password.
@@ -164,8 +171,7 @@ impl Agents {
             .await
             .unwrap_or(false);
         if hash.is_none() || !matches {
-            self.limiter
-                .fail(&[&format!("agent:{name}|{client}")]);
+            self.limiter.fail(&[&format!("agent:{name}|{client}")]);
             return Ok(None);
         }
         let token = random_token();

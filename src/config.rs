@@ -430,7 +430,8 @@ impl Settings {
             ));
         }
         if chat.rate_per_minute == 0 || chat.rate_burst == 0 {
-            problems.push("chat.rate_per_minute and chat.rate_burst must be at least 1".to_string());
+            problems
+                .push("chat.rate_per_minute and chat.rate_burst must be at least 1".to_string());
         }
         for account in &self.agents.accounts {
             if account.name.trim().is_empty() {

@@ -100,6 +100,7 @@ pub enum LiveError {
 pub struct Live {
     database: Database,
     events: broadcast::Sender<(SessionKey, LiveEvent)>,
+    closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// What a citizen's turn shows when it was no text.
@@ -117,7 +118,22 @@ impl Live {
     /// The log in this database.
     pub fn new(database: Database) -> Live {
         let (events, _) = broadcast::channel(256);
-        Live { database, events }
+        let (closing, _) = tokio::sync::watch::channel(false);
+        Live {
+            database,
+            events,
+            closing: std::sync::Arc::new(closing),
+        }
+    }
+
+    /// Ends every listener's stream (the server shuts down; open event streams would hold it).
+    pub fn shut_down(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Becomes true when the server shuts down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Listens to every conversation's announcements (filter by key).

@@ -39,6 +39,7 @@ pub struct Application {
     retention_days: u32,
     bookings: Bookings,
     notices: NoticeService,
+    live: crate::live::Live,
 }
 
 /// How often reservations whose hold ran out are expired (they free their slots on their own when a
@@ -93,6 +94,7 @@ impl Application {
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("failed to listen on {address}"))?;
+        let live = crate::live::Live::new(database.clone());
         let state = AppState {
             conversation: Arc::new(engine),
             knowledge,
@@ -102,7 +104,7 @@ impl Application {
             notices: notices.clone(),
             reports: transactions_reports,
             certificate_orders,
-            live: crate::live::Live::new(database.clone()),
+            live: live.clone(),
             agents: crate::agents::Agents::new(
                 database.clone(),
                 settings.agents.accounts.clone(),
@@ -137,6 +139,7 @@ impl Application {
             retention_days: settings.database.retention_days,
             bookings,
             notices,
+            live,
         })
     }
 
@@ -161,7 +164,14 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown({
+            let live = self.live.clone();
+            async move {
+                shutdown.await;
+                // Open event streams would keep the server from finishing.
+                live.shut_down();
+            }
+        })
         .await;
         retention.abort();
         reservations.abort();

@@ -33,8 +33,10 @@ async fn the_widget_and_the_agent_console_work_in_chromium() {
     settings.agents.secure_cookies = false;
     let app = spawn_with(settings, data_dir).await;
 
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
     let screenshots = target.join("browser-screenshots");
     std::fs::create_dir_all(&screenshots).unwrap();
     let base = app.address.clone();
@@ -54,8 +56,15 @@ async fn the_widget_and_the_agent_console_work_in_chromium() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     println!("{stdout}");
     eprintln!("{stderr}");
-    assert!(run.status.success(), "the browser tests failed:\n{stdout}\n{stderr}");
-    for shot in ["widget-phone.png", "widget-desktop.png", "agent-console.png"] {
+    assert!(
+        run.status.success(),
+        "the browser tests failed:\n{stdout}\n{stderr}"
+    );
+    for shot in [
+        "widget-phone.png",
+        "widget-desktop.png",
+        "agent-console.png",
+    ] {
         let path = target.join("browser-screenshots").join(shot);
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         assert!(size > 1000, "no screenshot {}", path.display());

@@ -377,3 +377,84 @@ fn notices_import_from_csv_registers_good_lines_and_reports_bad_ones() {
         "{stdout}"
     );
 }
+
+/// Runs `auskunft` with a line on standard input.
+fn with_stdin(mut command: Command, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn agent_accounts_are_added_with_hashed_passwords_and_can_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("auskunft.db").display());
+    let mut add = auskunft();
+    add.env("AUSKUNFT_DATABASE__URL", &url)
+        .args(["agent", "add", "agent.neu"]);
+    let output = with_stdin(add, "Sehr-geheimes-Passwort\n");
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("agent 'agent.neu' added"), "{stdout}");
+
+    let mut again = auskunft();
+    again
+        .env("AUSKUNFT_DATABASE__URL", &url)
+        .args(["agent", "add", "agent.neu"]);
+    let output = with_stdin(again, "Noch-ein-Passwort-123\n");
+    assert!(!output.status.success());
+    assert!(text(&output).1.contains("exists"));
+
+    let mut short = auskunft();
+    short
+        .env("AUSKUNFT_DATABASE__URL", &url)
+        .args(["agent", "add", "agent.kurz"]);
+    let output = with_stdin(short, "kurz\n");
+    assert!(!output.status.success());
+    assert!(text(&output).1.contains("at least 12 characters"));
+
+    let mut hash = auskunft();
+    hash.args(["agent", "hash"]);
+    let output = with_stdin(hash, "Sehr-geheimes-Passwort\n");
+    let (stdout, _) = text(&output);
+    assert!(stdout.trim().starts_with("$argon2id$"), "{stdout}");
+    assert!(auskunft::agents::verify_password(
+        "Sehr-geheimes-Passwort",
+        stdout.trim()
+    ));
+
+    // The account from the database logs in to the console.
+    let data_dir = std::sync::Arc::new(dir);
+    let mut settings = common::test_settings(&data_dir);
+    settings.database.url = url;
+    let app = common::spawn_with(settings, data_dir).await;
+    let response = app
+        .client
+        .post(format!("{}/api/v1/agent/login", app.address))
+        .json(&serde_json::json!({"name": "agent.neu", "password": "Sehr-geheimes-Passwort"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let stored: String = {
+        let pool = sqlx::SqlitePool::connect(&app.settings.database.url)
+            .await
+            .unwrap();
+        sqlx::query_scalar("SELECT password_hash FROM agents WHERE name = 'agent.neu'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert!(stored.starts_with("$argon2id$") && !stored.contains("Sehr-geheimes"));
+}

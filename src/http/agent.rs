@@ -4,8 +4,8 @@
 
 use std::net::SocketAddr;
 
-use axum::Json;
 use axum::Extension;
+use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -170,10 +170,7 @@ pub async fn login(
     ),
     tag = "agents"
 )]
-pub async fn me(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let session = session(&state, &headers).await?;
     let mut response = Json(MeBody {
         name: session.name,

@@ -139,18 +139,25 @@ pub async fn events(
         .last()
         .map_or(0, |(seq, _)| *seq);
     let receiver = state.live.subscribe();
+    let closing = state.live.closing();
     let live = state.live.clone();
     let stream = futures_util::stream::unfold(
-        (receiver, seen, Vec::<Event>::new()),
-        move |(mut receiver, mut seen, mut pending)| {
+        (receiver, closing, seen, Vec::<Event>::new()),
+        move |(mut receiver, mut closing, mut seen, mut pending)| {
             let live = live.clone();
             let key = key.clone();
             async move {
                 loop {
-                    if let Some(event) = pending.pop() {
-                        return Some((Ok(event), (receiver, seen, pending)));
+                    if *closing.borrow() {
+                        return None;
                     }
-                    let wake = tokio::time::timeout(POLL, receiver.recv()).await;
+                    if let Some(event) = pending.pop() {
+                        return Some((Ok(event), (receiver, closing, seen, pending)));
+                    }
+                    let wake = tokio::select! {
+                        _ = closing.changed() => return None,
+                        wake = tokio::time::timeout(POLL, receiver.recv()) => wake,
+                    };
                     match wake {
                         Ok(Ok((event_key, LiveEvent::Status { state, agent })))
                             if event_key == key =>
@@ -159,13 +166,16 @@ pub async fn events(
                                 .event("status")
                                 .json_data(serde_json::json!({"state": state, "agent": agent}))
                                 .unwrap_or_default();
-                            return Some((Ok(event), (receiver, seen, pending)));
+                            return Some((Ok(event), (receiver, closing, seen, pending)));
                         }
                         Ok(Ok((event_key, LiveEvent::Agent { seq, entry })))
                             if event_key == key && seq == seen + 1 =>
                         {
                             seen = seq;
-                            return Some((Ok(agent_event(&entry)), (receiver, seen, pending)));
+                            return Some((
+                                Ok(agent_event(&entry)),
+                                (receiver, closing, seen, pending),
+                            ));
                         }
                         // A gap in this conversation's numbers: read what is missing below.
                         Ok(Ok((event_key, LiveEvent::Agent { .. }))) if event_key == key => {}

@@ -6,11 +6,11 @@ pub mod certificates;
 pub mod chat;
 pub mod courses;
 pub mod error;
+pub mod live;
 pub mod notices;
 pub mod offices;
 pub mod open311;
 pub mod search;
-pub mod live;
 pub mod web;
 
 use std::sync::Arc;
@@ -210,10 +210,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             "/api/v1/admin/reports/{id}/status",
             post(open311::set_status),
         )
-        .route(
-            "/api/v1/chat/{session_id}/history",
-            get(live::history),
-        )
+        .route("/api/v1/chat/{session_id}/history", get(live::history))
         .route("/api/v1/chat/{session_id}/events", get(live::events))
         .route("/api/v1/feedback", post(live::feedback))
         .route("/api/v1/agent/login", post(agent::login))

@@ -77,11 +77,7 @@ impl ChatLimit {
 }
 
 /// Refuses chat requests beyond the client's rate with 429 and `Retry-After`.
-pub async fn limit_chat(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn limit_chat(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limit = &state.chat_limit;
     let peer = request
         .extensions()
@@ -91,7 +87,9 @@ pub async fn limit_chat(
         && let Err(not_until) = limit.limiter.check_key(&client)
     {
         let wait = not_until
-            .wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()))
+            .wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ))
             .as_secs()
             .max(1);
         let mut response = ApiError::new(

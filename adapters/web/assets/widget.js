@@ -941,7 +941,7 @@
     return node;
   }
 
-  function renderFeedback(turn) {
+  function renderFeedback(turn, sessionId) {
     var group = el('div', 'ak-feedback', { role: 'group', lang: state.uiLang });
     translate(group, 'aria-label', 'feedback');
     var up = el('button', 'ak-button ak-thumb', { type: 'button', 'aria-pressed': 'false' });
@@ -955,7 +955,6 @@
     group.appendChild(down);
     group.appendChild(status);
     var rate = function (rating) {
-      var sessionId = state.sessionId;
       if (!sessionId) {
         return;
       }
@@ -1166,7 +1165,7 @@
       nodes.push(messageShell('assistant', lang));
     }
     if (typeof data.turn === 'number' && state.sessionId) {
-      nodes[nodes.length - 1].appendChild(renderFeedback(data.turn));
+      nodes[nodes.length - 1].appendChild(renderFeedback(data.turn, state.sessionId));
     }
     appendToLog(nodes);
   }
@@ -1225,7 +1224,7 @@
         fragment.appendChild(node);
       });
       Object.keys(lastAssistantOfTurn).forEach(function (turn) {
-        lastAssistantOfTurn[turn].appendChild(renderFeedback(Number(turn)));
+        lastAssistantOfTurn[turn].appendChild(renderFeedback(Number(turn), sessionId));
       });
       // History arriving after the citizen already started typing goes before the new messages.
       ui.history.appendChild(fragment);

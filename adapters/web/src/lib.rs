@@ -70,10 +70,22 @@ mod tests {
             let text = std::str::from_utf8(asset.body).unwrap();
             if asset.content_type.starts_with("text/html") {
                 // The CSP forbids inline scripts and styles: pages must not rely on them.
-                assert!(!text.contains("<script>"), "{} has an inline script", asset.path);
-                assert!(!text.contains("style=\""), "{} has an inline style", asset.path);
+                assert!(
+                    !text.contains("<script>"),
+                    "{} has an inline script",
+                    asset.path
+                );
+                assert!(
+                    !text.contains("style=\""),
+                    "{} has an inline style",
+                    asset.path
+                );
                 assert!(!text.contains("<style"), "{} has a style block", asset.path);
-                assert!(!text.contains("http://") && !text.contains("https://cdn"), "{}", asset.path);
+                assert!(
+                    !text.contains("http://") && !text.contains("https://cdn"),
+                    "{}",
+                    asset.path
+                );
             }
         }
         assert!(asset("/widget.js").is_some());
