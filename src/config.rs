@@ -220,6 +220,9 @@ pub struct ServerSettings {
     pub port: u16,
     /// How long a request may take before it is answered with 408.
     pub request_timeout_secs: u64,
+    /// Other sites that embed the widget (`https://www.leipzig.de`): they may call the widget's API
+    /// (chat, history, events, feedback) from their pages. Empty: only pages of this server.
+    pub widget_origins: Vec<String>,
 }
 
 /// The database.
@@ -307,6 +310,7 @@ impl Default for ServerSettings {
             host: IpAddr::from([127, 0, 0, 1]),
             port: 8115,
             request_timeout_secs: 10,
+            widget_origins: Vec::new(),
         }
     }
 }
@@ -428,6 +432,16 @@ impl Settings {
                 "chat.max_text_chars is {}; use 1 to 100000",
                 chat.max_text_chars
             ));
+        }
+        for origin in &self.server.widget_origins {
+            let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.ends_with('/')
+                && axum::http::HeaderValue::from_str(origin).is_ok();
+            if !valid {
+                problems.push(format!(
+                    "server.widget_origins: '{origin}' is not an origin like https://www.leipzig.de"
+                ));
+            }
         }
         if chat.rate_per_minute == 0 || chat.rate_burst == 0 {
             problems

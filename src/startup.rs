@@ -112,6 +112,7 @@ impl Application {
             ),
             secure_cookies: settings.agents.secure_cookies,
             agent_session_secs: i64::from(settings.agents.session_hours) * 3600,
+            widget_origins: Arc::new(settings.server.widget_origins.clone()),
             chat_limit: crate::http::web::ChatLimit::new(
                 settings.chat.rate_per_minute,
                 settings.chat.rate_burst,

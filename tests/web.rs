@@ -464,3 +464,48 @@ async fn an_agent_takes_over_answers_live_and_hands_back() {
         .expect("the server stops although a widget listens");
     drop(events);
 }
+
+#[tokio::test]
+async fn pages_of_the_city_site_that_embed_the_widget_may_call_its_api() {
+    let app = app_with(|s| s.server.widget_origins = vec!["https://www.leipzig.de".into()]).await;
+    let preflight = |origin: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .request(
+                    reqwest::Method::OPTIONS,
+                    format!("{}/api/v1/chat", app.address),
+                )
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type")
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let allowed = preflight("https://www.leipzig.de").await;
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://www.leipzig.de"
+    );
+    let other = preflight("https://evil.example").await;
+    assert!(!other.headers().contains_key("access-control-allow-origin"));
+    // The console's API is never open to other sites.
+    let console = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/agent/login", app.address),
+        )
+        .header("origin", "https://www.leipzig.de")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !console
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+}

@@ -67,6 +67,8 @@ pub struct AppState {
     pub agent_session_secs: i64,
     /// The chat's per-client rate limit.
     pub chat_limit: web::ChatLimit,
+    /// Other sites whose pages embed the widget (CORS).
+    pub widget_origins: Arc<Vec<String>>,
     /// The admin API's bearer token (the API is off without one).
     pub admin_token: Option<Arc<str>>,
     /// Where this server listens (the simulated payment provider confirms payments there).
@@ -129,7 +131,13 @@ pub struct ApiDoc;
 
 /// The router with every route and the middleware around it.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    Router::new()
+    // The widget's API may be called from the city's pages that embed it (CORS).
+    let origins: Vec<axum::http::HeaderValue> = state
+        .widget_origins
+        .iter()
+        .filter_map(|o| axum::http::HeaderValue::from_str(o).ok())
+        .collect();
+    let widget_api = Router::new()
         .route(
             "/api/v1/chat",
             // Photos of letters are larger than messages.
@@ -138,8 +146,27 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     web::limit_chat,
-                )),
+                ))
+                .options(preflight),
         )
+        .route(
+            "/api/v1/chat/{session_id}/history",
+            get(live::history).options(preflight),
+        )
+        .route(
+            "/api/v1/chat/{session_id}/events",
+            get(live::events).options(preflight),
+        )
+        .route("/api/v1/feedback", post(live::feedback).options(preflight))
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::AllowOrigin::list(origins))
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([axum::http::header::CONTENT_TYPE])
+                .max_age(Duration::from_secs(3600)),
+        );
+    Router::new()
+        .merge(widget_api)
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/services/{slug}", get(search::service))
         .route("/api/v1/offices", get(offices::offices))
@@ -210,9 +237,6 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             "/api/v1/admin/reports/{id}/status",
             post(open311::set_status),
         )
-        .route("/api/v1/chat/{session_id}/history", get(live::history))
-        .route("/api/v1/chat/{session_id}/events", get(live::events))
-        .route("/api/v1/feedback", post(live::feedback))
         .route("/api/v1/agent/login", post(agent::login))
         .route("/api/v1/agent/logout", post(agent::logout))
         .route("/api/v1/agent/me", get(agent::me))
@@ -286,6 +310,12 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                         .latency_unit(LatencyUnit::Micros),
                 ),
         )
+}
+
+/// CORS preflights of the widget's API: the CORS layer answers them for the configured origins; the
+/// rest get an empty answer without CORS headers.
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 /// The health report.
