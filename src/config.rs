@@ -44,6 +44,62 @@ pub struct Settings {
     pub notices: NoticesSettings,
     /// The agent console: accounts and sessions.
     pub agents: AgentsSettings,
+    /// The Telegram channel (off without a token).
+    pub telegram: TelegramSettings,
+}
+
+/// The Telegram channel.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelegramSettings {
+    /// The bot's token from @BotFather; without one the channel is off. Set it as
+    /// `AUSKUNFT_TELEGRAM__TOKEN`.
+    pub token: Option<String>,
+    /// `polling` (long polling, the default) or `webhook`.
+    pub mode: TelegramMode,
+    /// The public HTTPS address of `/telegram/webhook` on this server (webhook mode).
+    pub webhook_url: Option<String>,
+    /// The secret Telegram sends with every webhook call (webhook mode; 16 to 256 of A-Z a-z 0-9 _ -).
+    pub webhook_secret: Option<String>,
+    /// Another Bot API server (tests use an emulator); none: Telegram's.
+    pub api_url: Option<String>,
+}
+
+/// How Telegram updates arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TelegramMode {
+    /// The server asks Telegram (getUpdates).
+    Polling,
+    /// Telegram calls the server.
+    Webhook,
+}
+
+impl Default for TelegramSettings {
+    fn default() -> TelegramSettings {
+        TelegramSettings {
+            token: None,
+            mode: TelegramMode::Polling,
+            webhook_url: None,
+            webhook_secret: None,
+            api_url: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for TelegramSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramSettings")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("mode", &self.mode)
+            .field("webhook_url", &self.webhook_url)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "***"),
+            )
+            .field("api_url", &self.api_url)
+            .finish()
+    }
 }
 
 /// The agent console: accounts (besides those in the database) and its login sessions.
@@ -441,6 +497,38 @@ impl Settings {
                 problems.push(format!(
                     "server.widget_origins: '{origin}' is not an origin like https://www.leipzig.de"
                 ));
+            }
+        }
+        let telegram = &self.telegram;
+        if telegram
+            .token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            problems
+                .push("telegram.token is empty; leave it out to switch Telegram off".to_string());
+        }
+        if telegram.token.is_some() && telegram.mode == TelegramMode::Webhook {
+            if !telegram
+                .webhook_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://") || u.starts_with("http://127.0.0.1"))
+            {
+                problems.push(
+                    "telegram.webhook_url must be the public https:// address of /telegram/webhook in webhook mode"
+                        .to_string(),
+                );
+            }
+            let secret_ok = telegram.webhook_secret.as_deref().is_some_and(|s| {
+                (16..=256).contains(&s.len())
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+            if !secret_ok {
+                problems.push(
+                    "telegram.webhook_secret must have 16 to 256 characters of A-Z, a-z, 0-9, _ and - in webhook mode"
+                        .to_string(),
+                );
             }
         }
         if chat.rate_per_minute == 0 || chat.rate_burst == 0 {

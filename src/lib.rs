@@ -18,6 +18,8 @@ pub mod reports;
 pub mod secret;
 pub mod startup;
 pub mod store;
+#[cfg(feature = "telegram")]
+pub mod telegram;
 pub mod telemetry;
 pub mod transactions;
 pub mod uploads;

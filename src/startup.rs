@@ -40,6 +40,8 @@ pub struct Application {
     bookings: Bookings,
     notices: NoticeService,
     live: crate::live::Live,
+    #[cfg(feature = "telegram")]
+    telegram: Option<crate::telegram::TelegramChannel>,
 }
 
 /// How often reservations whose hold ran out are expired (they free their slots on their own when a
@@ -95,8 +97,12 @@ impl Application {
             .await
             .with_context(|| format!("failed to listen on {address}"))?;
         let live = crate::live::Live::new(database.clone());
+        let conversation: Arc<dyn auskunft_channel::Conversation> = Arc::new(engine);
+        #[cfg(feature = "telegram")]
+        let telegram =
+            crate::telegram::start(settings, Arc::clone(&conversation), &database, &live).await?;
         let state = AppState {
-            conversation: Arc::new(engine),
+            conversation,
             knowledge,
             database: database.clone(),
             max_text_chars: settings.chat.max_text_chars,
@@ -113,6 +119,8 @@ impl Application {
             secure_cookies: settings.agents.secure_cookies,
             agent_session_secs: i64::from(settings.agents.session_hours) * 3600,
             widget_origins: Arc::new(settings.server.widget_origins.clone()),
+            #[cfg(feature = "telegram")]
+            telegram: telegram.clone(),
             chat_limit: crate::http::web::ChatLimit::new(
                 settings.chat.rate_per_minute,
                 settings.chat.rate_burst,
@@ -141,6 +149,8 @@ impl Application {
             bookings,
             notices,
             live,
+            #[cfg(feature = "telegram")]
+            telegram,
         })
     }
 
@@ -160,6 +170,13 @@ impl Application {
         let retention = tokio::spawn(sweep_idle_conversations(self.sessions, self.retention_days));
         let reservations = tokio::spawn(expire_reservations(self.bookings));
         let reminders = tokio::spawn(send_reminders(self.notices));
+        #[cfg(feature = "telegram")]
+        if let Some(channel) = self.telegram.filter(|c| c.polling) {
+            let mut closing = self.live.closing();
+            tokio::spawn(Arc::clone(&channel.adapter).poll(async move {
+                let _ = closing.wait_for(|closed| *closed).await;
+            }));
+        }
         let served = axum::serve(
             self.listener,
             self.router

@@ -54,3 +54,40 @@ fn the_channel_crate_depends_only_on_serde() {
         .collect();
     assert_eq!(dependencies, ["serde"]);
 }
+
+#[test]
+fn the_adapters_never_depend_on_the_root_crate() {
+    for adapter in ["web", "telegram"] {
+        let manifest = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("adapters/{adapter}/Cargo.toml")),
+        )
+        .unwrap();
+        let manifest: toml::Table = manifest.parse().unwrap();
+        let dependencies: Vec<&String> = manifest["dependencies"]
+            .as_table()
+            .unwrap()
+            .keys()
+            .collect();
+        assert!(
+            !dependencies.iter().any(|d| d.as_str() == "auskunft"),
+            "adapters/{adapter} depends on the root crate"
+        );
+        if adapter == "telegram" {
+            // The channel types and teloxide; the rest are teloxide's own dependencies used directly.
+            for dependency in dependencies {
+                assert!(
+                    [
+                        "auskunft-channel",
+                        "teloxide",
+                        "tokio",
+                        "serde_json",
+                        "url",
+                        "tracing"
+                    ]
+                    .contains(&dependency.as_str()),
+                    "adapters/telegram depends on {dependency}"
+                );
+            }
+        }
+    }
+}

@@ -11,6 +11,8 @@ pub mod notices;
 pub mod offices;
 pub mod open311;
 pub mod search;
+#[cfg(feature = "telegram")]
+pub mod telegram;
 pub mod web;
 
 use std::sync::Arc;
@@ -69,6 +71,9 @@ pub struct AppState {
     pub chat_limit: web::ChatLimit,
     /// Other sites whose pages embed the widget (CORS).
     pub widget_origins: Arc<Vec<String>>,
+    /// The Telegram channel, when configured.
+    #[cfg(feature = "telegram")]
+    pub telegram: Option<crate::telegram::TelegramChannel>,
     /// The admin API's bearer token (the API is off without one).
     pub admin_token: Option<Arc<str>>,
     /// Where this server listens (the simulated payment provider confirms payments there).
@@ -165,8 +170,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                 .allow_headers([axum::http::header::CONTENT_TYPE])
                 .max_age(Duration::from_secs(3600)),
         );
-    Router::new()
-        .merge(widget_api)
+    let router = Router::new().merge(widget_api);
+    #[cfg(feature = "telegram")]
+    let router = router.route("/telegram/webhook", post(telegram::webhook));
+    router
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/services/{slug}", get(search::service))
         .route("/api/v1/offices", get(offices::offices))
