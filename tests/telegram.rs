@@ -490,6 +490,21 @@ async fn webhook_updates_need_the_secret_and_are_handled_once() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     let answers = erika.messages().await;
     assert_eq!(answers.len(), 1, "{answers:#?}");
+    // Nor after a restart on the same database.
+    let app = app.restart().await;
+    let status = app
+        .client
+        .post(format!("{}/telegram/webhook", app.address))
+        .header("x-telegram-bot-api-secret-token", SECRET)
+        .json(&update)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(erika.messages().await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
