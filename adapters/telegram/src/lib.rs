@@ -248,9 +248,14 @@ impl TelegramAdapter {
                         self.converse(chat, InboundContent::Action(action), hint)
                             .await
                     }
+                    // A long action from before a restart: its reference is forgotten.
                     None => {
-                        self.converse(chat, InboundContent::Text("Hallo".into()), hint)
-                            .await
+                        self.send_text(
+                            chat,
+                            "Diese Schaltfläche gilt nicht mehr. Bitte stellen Sie Ihre Frage noch einmal. / This button has expired; please ask again.",
+                            None,
+                        )
+                        .await
                     }
                 }
             }

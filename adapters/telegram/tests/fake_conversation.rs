@@ -27,8 +27,14 @@ impl Conversation for Fake {
     fn handle(&self, inbound: Inbound) -> BoxFuture<'_, Result<Reply, ConversationError>> {
         let conversation = inbound.conversation.clone().unwrap_or_default();
         let lang = inbound.lang_hint.clone().unwrap_or_else(|| "de".into());
+        let broken = inbound.content == InboundContent::Text("kaputt".into());
         self.seen.lock().unwrap().push(inbound);
         Box::pin(async move {
+            if broken {
+                return Err(ConversationError::Internal {
+                    correlation_id: "c0ffee".into(),
+                });
+            }
             Ok(Reply {
                 conversation,
                 lang,
@@ -205,7 +211,35 @@ async fn updates_become_inbounds_and_replies_become_telegram_messages() {
         json!({"botToken": TOKEN, "chatId": chat, "photoBase64": "iVBORw0KGgoAAAANSUhEUg=="}),
     )
     .await;
-    wait_for(&fake, 6).await;
+    // A failing turn gets a polite answer and does not stop the next updates.
+    for text in ["kaputt", "/help", "/abbrechen"] {
+        call(
+            &url,
+            "/client/sendMessage",
+            json!({"botToken": TOKEN, "chatId": chat, "text": text}),
+        )
+        .await;
+    }
+    wait_for(&fake, 9).await;
+    let mut polite = false;
+    for _ in 0..50 {
+        let answers = call(
+            &url,
+            "/client/messages",
+            json!({"botToken": TOKEN, "chatId": chat}),
+        )
+        .await;
+        polite = answers["result"].as_array().unwrap().iter().any(|m| {
+            m["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("nicht geklappt"))
+        });
+        if polite {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(polite, "a failed turn is answered politely");
     let _ = stop.send(());
     polling.await.unwrap();
 
@@ -245,4 +279,9 @@ async fn updates_become_inbounds_and_replies_become_telegram_messages() {
         other => panic!("expected the photo, got {other:?}"),
     }
     assert_eq!(seen[5].lang_hint.as_deref(), Some("uk"), "the choice holds");
+    assert_eq!(
+        seen[7].content,
+        InboundContent::Text("Was kannst du?".into())
+    );
+    assert_eq!(seen[8].content, InboundContent::Text("abbrechen".into()));
 }
