@@ -46,6 +46,52 @@ pub struct Settings {
     pub agents: AgentsSettings,
     /// The Telegram channel (off without a token).
     pub telegram: TelegramSettings,
+    /// The Matrix channel (off without a homeserver; needs the `matrix` build feature).
+    pub matrix: MatrixSettings,
+}
+
+/// The Matrix channel.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatrixSettings {
+    /// The homeserver's URL; without one the channel is off.
+    pub homeserver: Option<String>,
+    /// The bot's user (localpart or @user:server).
+    pub user: String,
+    /// Its password (`AUSKUNFT_MATRIX__PASSWORD`), used at the first start; the session is kept in the
+    /// store afterwards.
+    pub password: Option<String>,
+    /// Where the bot keeps its device, encryption keys and sync position (SQLite).
+    pub store_dir: PathBuf,
+    /// The store's passphrase (`AUSKUNFT_MATRIX__STORE_PASSPHRASE`).
+    pub store_passphrase: Option<String>,
+}
+
+impl Default for MatrixSettings {
+    fn default() -> MatrixSettings {
+        MatrixSettings {
+            homeserver: None,
+            user: "auskunft".into(),
+            password: None,
+            store_dir: PathBuf::from("data/matrix"),
+            store_passphrase: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for MatrixSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixSettings")
+            .field("homeserver", &self.homeserver)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("store_dir", &self.store_dir)
+            .field(
+                "store_passphrase",
+                &self.store_passphrase.as_ref().map(|_| "***"),
+            )
+            .finish()
+    }
 }
 
 /// The Telegram channel.

@@ -1,5 +1,7 @@
 //! Auskunft: a citizen-service assistant for a city's 115 line and its Volkshochschule. It answers from a
 //! curated knowledge base (tantivy) and reaches citizens through channel adapters. See ARCHITECTURE.md.
+// matrix-sdk's futures need a deeper trait resolution.
+#![recursion_limit = "256"]
 
 pub mod agents;
 pub mod booking;
@@ -12,6 +14,8 @@ pub mod import;
 pub mod knowledge;
 pub mod lang;
 pub mod live;
+#[cfg(feature = "matrix")]
+pub mod matrix;
 pub mod nlu;
 pub mod notices;
 pub mod reports;

@@ -42,6 +42,8 @@ pub struct Application {
     live: crate::live::Live,
     #[cfg(feature = "telegram")]
     telegram: Option<crate::telegram::TelegramChannel>,
+    #[cfg(feature = "matrix")]
+    matrix: Option<Arc<auskunft_matrix::MatrixAdapter>>,
 }
 
 /// How often reservations whose hold ran out are expired (they free their slots on their own when a
@@ -101,6 +103,14 @@ impl Application {
         #[cfg(feature = "telegram")]
         let telegram =
             crate::telegram::start(settings, Arc::clone(&conversation), &database, &live).await?;
+        #[cfg(feature = "matrix")]
+        let matrix = crate::matrix::start(settings, Arc::clone(&conversation), &live).await?;
+        #[cfg(not(feature = "matrix"))]
+        if settings.matrix.homeserver.is_some() {
+            anyhow::bail!(
+                "matrix.homeserver is set, but this build has no Matrix channel: build with --features matrix"
+            );
+        }
         let state = AppState {
             conversation,
             knowledge,
@@ -151,6 +161,8 @@ impl Application {
             live,
             #[cfg(feature = "telegram")]
             telegram,
+            #[cfg(feature = "matrix")]
+            matrix,
         })
     }
 
@@ -170,6 +182,13 @@ impl Application {
         let retention = tokio::spawn(sweep_idle_conversations(self.sessions, self.retention_days));
         let reservations = tokio::spawn(expire_reservations(self.bookings));
         let reminders = tokio::spawn(send_reminders(self.notices));
+        #[cfg(feature = "matrix")]
+        if let Some(adapter) = self.matrix {
+            let mut closing = self.live.closing();
+            tokio::spawn(adapter.run(async move {
+                let _ = closing.wait_for(|closed| *closed).await;
+            }));
+        }
         #[cfg(feature = "telegram")]
         if let Some(channel) = self.telegram.filter(|c| c.polling) {
             let mut closing = self.live.closing();

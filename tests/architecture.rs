@@ -57,7 +57,7 @@ fn the_channel_crate_depends_only_on_serde() {
 
 #[test]
 fn the_adapters_never_depend_on_the_root_crate() {
-    for adapter in ["web", "telegram"] {
+    for adapter in ["web", "telegram", "matrix"] {
         let manifest = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("adapters/{adapter}/Cargo.toml")),
         )
@@ -72,6 +72,22 @@ fn the_adapters_never_depend_on_the_root_crate() {
             !dependencies.iter().any(|d| d.as_str() == "auskunft"),
             "adapters/{adapter} depends on the root crate"
         );
+        if adapter == "matrix" {
+            for dependency in &dependencies {
+                assert!(
+                    [
+                        "auskunft-channel",
+                        "matrix-sdk",
+                        "tokio",
+                        "serde_json",
+                        "tracing",
+                        "mime"
+                    ]
+                    .contains(&dependency.as_str()),
+                    "adapters/matrix depends on {dependency}"
+                );
+            }
+        }
         if adapter == "telegram" {
             // The channel types and teloxide; the rest are teloxide's own dependencies used directly.
             for dependency in dependencies {
