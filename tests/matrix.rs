@@ -4,6 +4,7 @@
 //! bot, asks, picks a numbered option, books an appointment, shares a location and a photo of a notice's
 //! QR code; the bot is restarted in the middle and the conversation goes on.
 #![cfg(feature = "matrix")]
+#![recursion_limit = "256"]
 
 mod common;
 
@@ -405,4 +406,117 @@ async fn a_citizen_talks_to_the_bot_in_a_matrix_room_across_a_restart() {
         .send(json!({"msgtype": "m.image", "body": "qr.png", "url": uri, "info": {"mimetype": "image/png"}}))
         .await;
     erika.expect(bot, "Hundesteuer 2027").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_answers_in_an_encrypted_room() {
+    use auskunft_matrix::matrix_sdk::Client;
+    use auskunft_matrix::matrix_sdk::config::SyncSettings;
+    use auskunft_matrix::matrix_sdk::ruma::OwnedUserId;
+    use auskunft_matrix::matrix_sdk::ruma::api::client::room::Visibility;
+    use auskunft_matrix::matrix_sdk::ruma::api::client::room::create_room::v3::{
+        Request as CreateRoom, RoomPreset,
+    };
+    use auskunft_matrix::matrix_sdk::ruma::events::InitialStateEvent;
+    use auskunft_matrix::matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+    use auskunft_matrix::matrix_sdk::ruma::events::room::message::{
+        OriginalSyncRoomMessageEvent, RoomMessageEventContent,
+    };
+
+    let synapse = synapse().await;
+    synapse.register("auskunft", BOT_PASSWORD);
+    synapse.register("lena", CITIZEN_PASSWORD);
+    let bot: OwnedUserId = "@auskunft:localhost".try_into().unwrap();
+    let data_dir = Arc::new(tempfile::tempdir().unwrap());
+    let _app = app_for(&synapse, Arc::clone(&data_dir)).await;
+
+    // The citizen: a second client with its own device and keys (curl cannot encrypt).
+    let store = tempfile::tempdir().unwrap();
+    let citizen = Client::builder()
+        .homeserver_url(&synapse.url)
+        .sqlite_store(store.path(), None)
+        .build()
+        .await
+        .unwrap();
+    citizen
+        .matrix_auth()
+        .login_username("lena", CITIZEN_PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    let received = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = Arc::clone(&received);
+    let from = bot.clone();
+    citizen.add_event_handler(move |event: OriginalSyncRoomMessageEvent| {
+        let sink = Arc::clone(&sink);
+        let from = from.clone();
+        async move {
+            if event.sender == from {
+                sink.lock().unwrap().push(event.content.body().to_string());
+            }
+        }
+    });
+    citizen.sync_once(SyncSettings::default()).await.unwrap();
+    let syncing = citizen.clone();
+    tokio::spawn(async move {
+        let _ = syncing.sync(SyncSettings::default()).await;
+    });
+
+    let mut request = CreateRoom::new();
+    request.invite = vec![bot.clone()];
+    request.is_direct = true;
+    request.preset = Some(RoomPreset::PrivateChat);
+    request.visibility = Visibility::Private;
+    request.initial_state = vec![
+        InitialStateEvent::with_empty_state_key(
+            RoomEncryptionEventContent::with_recommended_defaults(),
+        )
+        .to_raw_any(),
+    ];
+    let room = citizen.create_room(request).await.unwrap();
+    assert!(room.latest_encryption_state().await.unwrap().is_encrypted());
+    // Wait until the bot has joined.
+    let token = citizen.access_token().unwrap();
+    let mut joined = false;
+    for _ in 0..150 {
+        let members: Value = reqwest::Client::new()
+            .get(format!(
+                "{}/_matrix/client/v3/rooms/{}/joined_members",
+                synapse.url,
+                urlencode(room.room_id().as_str())
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if members["joined"].get(bot.as_str()).is_some() {
+            joined = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(joined, "the bot did not join");
+    // The citizen's client learns the bot's device before encrypting to it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    room.send(RoomMessageEventContent::text_plain(
+        "Was kostet ein Personalausweis?",
+    ))
+    .await
+    .unwrap();
+    let mut answered = false;
+    for _ in 0..150 {
+        if received.lock().unwrap().iter().any(|b| b.contains("46,00")) {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        answered,
+        "no decrypted answer: {:?}",
+        received.lock().unwrap()
+    );
 }
