@@ -583,8 +583,8 @@ fn one() -> u32 {
     1
 }
 
-/// Whether a free text has a sensible length (in characters).
-fn sized(text: &str, min: usize, max: usize) -> Option<String> {
+/// A free text with its whitespace normalised, if it has `min` to `max` characters.
+pub fn sized(text: &str, min: usize, max: usize) -> Option<String> {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (min..=max).contains(&text.chars().count()).then_some(text)
 }

@@ -24,12 +24,7 @@ use crate::store::{HandoffQueue, SessionKey};
 const MAX_AGENT_TEXT_CHARS: usize = 4000;
 
 fn agents_error(error: AgentError) -> ApiError {
-    let correlation_id = uuid::Uuid::new_v4().simple().to_string();
-    tracing::error!(%correlation_id, %error, "agents");
-    ApiError::new(
-        ErrorCode::Unavailable,
-        format!("please try again (correlation id {correlation_id})"),
-    )
+    ApiError::unavailable("agents", error)
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
@@ -246,14 +241,11 @@ pub async fn queue(
     headers: HeaderMap,
 ) -> Result<Json<QueueBody>, ApiError> {
     session(&state, &headers).await?;
-    let open = state.database.open().await.map_err(|error| {
-        let correlation_id = uuid::Uuid::new_v4().simple().to_string();
-        tracing::error!(%correlation_id, %error, "handoff queue");
-        ApiError::new(
-            ErrorCode::Unavailable,
-            format!("please try again (correlation id {correlation_id})"),
-        )
-    })?;
+    let open = state
+        .database
+        .open()
+        .await
+        .map_err(|error| ApiError::unavailable("handoff queue", error))?;
     let mut conversations = Vec::new();
     for handoff in open {
         let last_text = state

@@ -242,7 +242,8 @@ fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
     })
 }
 
-fn parse_lang(tag: Option<&str>) -> Result<Lang, ApiError> {
+/// The `lang` of a request (German when absent), or 422 naming the languages offered.
+pub(super) fn parse_lang(tag: Option<&str>) -> Result<Lang, ApiError> {
     match tag {
         None => Ok(Lang::De),
         Some(tag) => Lang::negotiate(tag).ok_or_else(|| {

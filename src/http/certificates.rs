@@ -23,12 +23,7 @@ fn certificates(state: &AppState) -> Result<&Certificates, ApiError> {
 }
 
 fn unavailable(error: impl std::fmt::Display) -> ApiError {
-    let correlation_id = uuid::Uuid::new_v4().simple().to_string();
-    tracing::error!(%correlation_id, %error, "certificate orders");
-    ApiError::new(
-        ErrorCode::Unavailable,
-        format!("please try again (correlation id {correlation_id})"),
-    )
+    ApiError::unavailable("certificate orders", error)
 }
 
 /// A kind of certificate.
@@ -139,17 +134,6 @@ pub async fn catalogue(State(state): State<AppState>) -> Result<Json<Certificate
     }))
 }
 
-fn parse_lang(tag: Option<&str>) -> Result<Lang, ApiError> {
-    match tag {
-        None => Ok(Lang::De),
-        Some(tag) => Lang::negotiate(tag).ok_or_else(|| {
-            ApiError::invalid(format!(
-                "unsupported lang '{tag}': use de, en, de-leicht, uk or ar"
-            ))
-        }),
-    }
-}
-
 /// What a fee quote depends on.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -184,7 +168,7 @@ pub async fn fee(
     ApiQuery(query): ApiQuery<FeeQuery>,
 ) -> Result<Json<Quote>, ApiError> {
     let certificates = certificates(&state)?;
-    let lang = parse_lang(query.lang.as_deref())?;
+    let lang = super::booking::parse_lang(query.lang.as_deref())?;
     if certificates.kind(&query.kind).is_none() {
         return Err(ApiError::invalid(format!("unknown kind '{}'", query.kind)));
     }

@@ -103,6 +103,18 @@ impl ErrorCode {
     }
 }
 
+impl ApiError {
+    /// A failed dependency (the database): logged with a correlation id, answered 503 with that id.
+    pub fn unavailable(what: &str, error: impl std::fmt::Display) -> ApiError {
+        let correlation_id = uuid::Uuid::new_v4().simple().to_string();
+        tracing::error!(%correlation_id, %error, "{what}");
+        ApiError::new(
+            ErrorCode::Unavailable,
+            format!("please try again (correlation id {correlation_id})"),
+        )
+    }
+}
+
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {

@@ -26,12 +26,7 @@ const HISTORY_TURNS: i64 = 200;
 const POLL: Duration = Duration::from_secs(3);
 
 pub(crate) fn unavailable(error: LiveError) -> ApiError {
-    let correlation_id = uuid::Uuid::new_v4().simple().to_string();
-    tracing::error!(%correlation_id, %error, "live conversations");
-    ApiError::new(
-        ErrorCode::Unavailable,
-        format!("please try again (correlation id {correlation_id})"),
-    )
+    ApiError::unavailable("live conversations", error)
 }
 
 fn web_key(session_id: &str) -> SessionKey {

@@ -12,7 +12,7 @@ use crate::booking::mail::{Mail, Mailer};
 use crate::booking::normalise_email;
 use crate::certificates::{
     CertificateOrders, Certificates, Invalid, NewOrder, Order, OrderRequest, Quote, Relation,
-    check_event_date, check_register_number, is_unknown, parse_copies,
+    check_event_date, check_register_number, is_unknown, parse_copies, sized,
 };
 use crate::engine::{CommitContext, FormHandler, Slots};
 use crate::lang::Lang;
@@ -281,10 +281,7 @@ impl FormHandler for CertificateOrder {
         let kind = filled
             .get("kind")
             .and_then(|code| self.certificates.kind(code));
-        let words = |min: usize, max: usize| {
-            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            (min..=max).contains(&text.chars().count()).then_some(text)
-        };
+        let words = |min: usize, max: usize| sized(text, min, max);
         match slot {
             "kind" => self
                 .certificates
