@@ -61,6 +61,9 @@ pub struct MatrixSettings {
     /// Its password (`AUSKUNFT_MATRIX__PASSWORD`), used at the first start; the session is kept in the
     /// store afterwards.
     pub password: Option<String>,
+    /// Or an access token an operator created for the bot (`AUSKUNFT_MATRIX__ACCESS_TOKEN`): it names
+    /// the user and the device. Used instead of the password, at the first start only.
+    pub access_token: Option<String>,
     /// Where the bot keeps its device, encryption keys and sync position (SQLite).
     pub store_dir: PathBuf,
     /// The store's passphrase (`AUSKUNFT_MATRIX__STORE_PASSPHRASE`).
@@ -73,6 +76,7 @@ impl Default for MatrixSettings {
             homeserver: None,
             user: "auskunft".into(),
             password: None,
+            access_token: None,
             store_dir: PathBuf::from("data/matrix"),
             store_passphrase: None,
         }
@@ -85,6 +89,7 @@ impl std::fmt::Debug for MatrixSettings {
             .field("homeserver", &self.homeserver)
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("access_token", &self.access_token.as_ref().map(|_| "***"))
             .field("store_dir", &self.store_dir)
             .field(
                 "store_passphrase",

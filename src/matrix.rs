@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use auskunft_channel::{BoxFuture, Channel, Conversation};
-use auskunft_matrix::{Fetch, MatrixAdapter, MatrixSettings};
+use auskunft_matrix::{Fetch, Login, MatrixAdapter, MatrixSettings};
 
 use crate::config::Settings;
 use crate::live::{Live, LiveEvent};
@@ -54,11 +54,18 @@ pub async fn start(
     let Some(homeserver) = matrix.homeserver.clone() else {
         return Ok(None);
     };
+    let login = match (&matrix.access_token, &matrix.password) {
+        (Some(token), _) => Login::AccessToken(token.clone()),
+        (None, Some(password)) => Login::Password(password.clone()),
+        (None, None) => anyhow::bail!(
+            "the Matrix channel needs matrix.password or matrix.access_token (matrix.homeserver is set)"
+        ),
+    };
     let adapter = MatrixAdapter::start(
         MatrixSettings {
             homeserver,
             user: matrix.user.clone(),
-            password: matrix.password.clone().unwrap_or_default(),
+            login,
             store_dir: matrix.store_dir.clone(),
             store_passphrase: matrix.store_passphrase.clone(),
         },

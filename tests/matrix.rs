@@ -1,8 +1,10 @@
 //! The Matrix channel end to end against a real Synapse homeserver from PyPI (installed into a virtual
 //! environment by tests/matrix/setup.sh, started on loopback with a generated configuration, users
-//! registered by shared secret). A citizen account, driven through the client-server API, invites the
-//! bot, asks, picks a numbered option, books an appointment, shares a location and a photo of a notice's
-//! QR code; the bot is restarted in the middle and the conversation goes on.
+//! registered by shared secret). A citizen account, driven by a second matrix-sdk client with its own
+//! device and keys, invites the bot, asks, picks numbered options (by number, by label, by reaction),
+//! books an appointment, gets the calendar file, shares a location and a photo of a notice's QR code, and
+//! is answered by an agent from the console; the bot is restarted in the middle (and is away while the
+//! citizen writes) and the conversation goes on. All of it in an unencrypted and in an encrypted room.
 #![cfg(feature = "matrix")]
 #![recursion_limit = "256"]
 
@@ -12,12 +14,31 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use auskunft::config::AgentAccount;
+use auskunft_matrix::matrix_sdk::attachment::AttachmentConfig;
+use auskunft_matrix::matrix_sdk::config::SyncSettings;
+use auskunft_matrix::matrix_sdk::ruma::api::client::room::Visibility;
+use auskunft_matrix::matrix_sdk::ruma::api::client::room::create_room::v3::{
+    Request as CreateRoom, RoomPreset,
+};
+use auskunft_matrix::matrix_sdk::ruma::events::InitialStateEvent;
+use auskunft_matrix::matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use auskunft_matrix::matrix_sdk::ruma::events::relation::Annotation;
+use auskunft_matrix::matrix_sdk::ruma::events::room::MediaSource;
+use auskunft_matrix::matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use auskunft_matrix::matrix_sdk::ruma::events::room::message::{
+    ImageMessageEventContent, LocationMessageEventContent, MessageType,
+    OriginalSyncRoomMessageEvent, RoomMessageEventContent,
+};
+use auskunft_matrix::matrix_sdk::ruma::{OwnedEventId, OwnedMxcUri, OwnedUserId};
+use auskunft_matrix::matrix_sdk::{Client, Room, RoomMemberships};
 use common::{TestApp, spawn_with, test_settings};
 use serde_json::{Value, json};
 
 const BOT_PASSWORD: &str = "bot-password-0123456789";
 const CITIZEN_PASSWORD: &str = "citizen-password-0123456789";
 const ADMIN_TOKEN: &str = "back-office-token-0123456789";
+const AGENT_PASSWORD: &str = "Leipzig-115-Testkonto";
 
 /// A Synapse homeserver, stopped when dropped.
 struct Synapse {
@@ -125,68 +146,116 @@ impl Synapse {
     }
 }
 
-/// The citizen, through the client-server API.
+/// The citizen: a matrix-sdk client with its own device, keys and store (it can encrypt), syncing in
+/// the background and collecting what the bot sends.
 struct Citizen {
-    client: reqwest::Client,
-    url: String,
-    token: String,
-    room: String,
-    txn: u32,
+    client: Client,
+    bot: OwnedUserId,
+    room: Option<Room>,
+    received: Arc<std::sync::Mutex<Vec<(OwnedEventId, RoomMessageEventContent)>>>,
     seen: usize,
+    _store: tempfile::TempDir,
+}
+
+/// A message from the bot: its event id and content.
+struct FromBot {
+    event_id: OwnedEventId,
+    content: RoomMessageEventContent,
+}
+
+impl FromBot {
+    fn body(&self) -> &str {
+        self.content.body()
+    }
+
+    fn html(&self) -> String {
+        match &self.content.msgtype {
+            MessageType::Notice(notice) => notice
+                .formatted
+                .as_ref()
+                .map(|f| f.body.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
 }
 
 impl Citizen {
-    async fn login(url: &str, user: &str) -> Citizen {
-        let client = reqwest::Client::new();
-        let login: Value = client
-            .post(format!("{url}/_matrix/client/v3/login"))
-            .json(&json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user}, "password": CITIZEN_PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
+    async fn login(synapse: &Synapse, user: &str, bot: &str) -> Citizen {
+        let store = tempfile::tempdir().unwrap();
+        let client = Client::builder()
+            .homeserver_url(&synapse.url)
+            .sqlite_store(store.path(), None)
+            .build()
             .await
             .unwrap();
+        client
+            .matrix_auth()
+            .login_username(user, CITIZEN_PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        let bot: OwnedUserId = bot.try_into().unwrap();
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = Arc::clone(&received);
+        let from = bot.clone();
+        client.add_event_handler(move |event: OriginalSyncRoomMessageEvent| {
+            let sink = Arc::clone(&sink);
+            let from = from.clone();
+            async move {
+                if event.sender == from {
+                    sink.lock().unwrap().push((event.event_id, event.content));
+                }
+            }
+        });
+        client.sync_once(SyncSettings::default()).await.unwrap();
+        let syncing = client.clone();
+        tokio::spawn(async move {
+            let _ = syncing.sync(SyncSettings::default()).await;
+        });
         Citizen {
             client,
-            url: url.to_string(),
-            token: login["access_token"].as_str().expect("login").to_string(),
-            room: String::new(),
-            txn: 0,
+            bot,
+            room: None,
+            received,
             seen: 0,
+            _store: store,
         }
     }
 
-    async fn open_room(&mut self, bot: &str) {
-        let room: Value = self
-            .client
-            .post(format!("{}/_matrix/client/v3/createRoom", self.url))
-            .bearer_auth(&self.token)
-            .json(&json!({"invite": [bot], "is_direct": true, "preset": "private_chat"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        self.room = room["room_id"].as_str().expect("room").to_string();
-        // Wait until the bot has joined.
-        for _ in 0..100 {
-            let members: Value = self
-                .client
-                .get(format!(
-                    "{}/_matrix/client/v3/rooms/{}/joined_members",
-                    self.url,
-                    urlencode(&self.room)
-                ))
-                .bearer_auth(&self.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if members["joined"].get(bot).is_some() {
+    /// Creates a direct room (encrypted or not), says `before` there if given, invites the bot and
+    /// waits until it has joined.
+    async fn open_room(&mut self, encrypted: bool, before: Option<&str>) {
+        let mut request = CreateRoom::new();
+        request.is_direct = true;
+        request.preset = Some(RoomPreset::PrivateChat);
+        request.visibility = Visibility::Private;
+        if encrypted {
+            request.initial_state = vec![
+                InitialStateEvent::with_empty_state_key(
+                    RoomEncryptionEventContent::with_recommended_defaults(),
+                )
+                .to_raw_any(),
+            ];
+        }
+        let room = self.client.create_room(request).await.unwrap();
+        assert_eq!(
+            room.latest_encryption_state().await.unwrap().is_encrypted(),
+            encrypted
+        );
+        self.room = Some(room.clone());
+        if let Some(text) = before {
+            self.say(text).await;
+        }
+        room.invite_user_by_id(&self.bot).await.unwrap();
+        for _ in 0..150 {
+            let members = room.members_no_sync(RoomMemberships::JOIN).await.unwrap();
+            if members
+                .iter()
+                .any(|m| m.user_id().as_str() == self.bot.as_str())
+            {
+                // The citizen's client fetches the bot's device keys on the first encrypted send.
+                tokio::time::sleep(Duration::from_millis(500)).await;
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -194,186 +263,242 @@ impl Citizen {
         panic!("the bot did not join");
     }
 
-    async fn send(&mut self, content: Value) {
-        self.txn += 1;
-        let status = self
-            .client
-            .put(format!(
-                "{}/_matrix/client/v3/rooms/{}/send/m.room.message/t{}",
-                self.url,
-                urlencode(&self.room),
-                self.txn
-            ))
-            .bearer_auth(&self.token)
-            .json(&content)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert!(status.is_success(), "{status}");
+    fn room(&self) -> &Room {
+        self.room.as_ref().expect("a room is open")
     }
 
-    async fn say(&mut self, text: &str) {
-        self.send(json!({"msgtype": "m.text", "body": text})).await;
+    async fn send(&self, content: RoomMessageEventContent) {
+        self.room().send(content).await.unwrap();
     }
 
-    /// The bot's messages in the room, oldest first.
-    async fn bot_messages(&self, bot: &str) -> Vec<Value> {
-        let page: Value = self
-            .client
-            .get(format!(
-                "{}/_matrix/client/v3/rooms/{}/messages?dir=b&limit=100",
-                self.url,
-                urlencode(&self.room)
-            ))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
+    async fn say(&self, text: &str) {
+        self.send(RoomMessageEventContent::text_plain(text)).await;
+    }
+
+    async fn share_location(&self, geo_uri: &str) {
+        let location = LocationMessageEventContent::new("Standort".into(), geo_uri.into());
+        self.send(RoomMessageEventContent::new(MessageType::Location(
+            location,
+        )))
+        .await;
+    }
+
+    async fn send_image(&self, png: Vec<u8>) {
+        let png_type: mime::Mime = "image/png".parse().unwrap();
+        self.room()
+            .send_attachment("qr.png", &png_type, png, AttachmentConfig::new())
             .await
             .unwrap();
-        let mut messages: Vec<Value> = page["chunk"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["type"] == "m.room.message" && e["sender"] == bot)
-            .map(|e| e["content"].clone())
-            .collect();
-        messages.reverse();
-        messages
+    }
+
+    async fn react(&self, event_id: &OwnedEventId, key: &str) {
+        let reaction = ReactionEventContent::new(Annotation::new(event_id.clone(), key.into()));
+        self.room().send(reaction).await.unwrap();
     }
 
     /// Waits for the bot's next message whose body contains `needle`.
-    async fn expect(&mut self, bot: &str, needle: &str) -> Value {
-        for _ in 0..150 {
-            let messages = self.bot_messages(bot).await;
-            if let Some((index, found)) = messages
-                .iter()
-                .enumerate()
-                .skip(self.seen)
-                .find(|(_, m)| m["body"].as_str().is_some_and(|b| b.contains(needle)))
+    async fn expect(&mut self, needle: &str) -> FromBot {
+        for _ in 0..200 {
             {
-                self.seen = index + 1;
-                return found.clone();
+                let received = self.received.lock().unwrap();
+                if let Some((index, (event_id, content))) = received
+                    .iter()
+                    .enumerate()
+                    .skip(self.seen)
+                    .find(|(_, (_, c))| c.body().contains(needle))
+                {
+                    self.seen = index + 1;
+                    return FromBot {
+                        event_id: event_id.clone(),
+                        content: content.clone(),
+                    };
+                }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let bodies: Vec<String> = self
-            .bot_messages(bot)
-            .await
-            .iter()
-            .skip(self.seen)
-            .map(|m| m["body"].as_str().unwrap_or("").to_string())
-            .collect();
-        panic!("no bot message with {needle:?}; new ones: {bodies:#?}");
+        panic!(
+            "no bot message with {needle:?}; new ones: {:#?}",
+            self.bodies()[self.seen..].to_vec()
+        );
     }
 
-    async fn upload(&self, bytes: Vec<u8>) -> String {
-        let uploaded: Value = self
+    /// Everything the bot said in this room so far.
+    fn bodies(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, c)| c.body().to_string())
+            .collect()
+    }
+
+    async fn download(&self, content: &RoomMessageEventContent) -> (bool, Vec<u8>) {
+        let MessageType::File(file) = &content.msgtype else {
+            panic!("not a file: {content:?}");
+        };
+        let encrypted = matches!(file.source, MediaSource::Encrypted(_));
+        let bytes = self
             .client
-            .post(format!(
-                "{}/_matrix/media/v3/upload?filename=qr.png",
-                self.url
-            ))
-            .bearer_auth(&self.token)
-            .header("content-type", "image/png")
-            .body(bytes)
-            .send()
+            .media()
+            .get_file(file, false)
             .await
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        uploaded["content_uri"]
-            .as_str()
-            .expect("upload")
-            .to_string()
+            .expect("the file has content");
+        (encrypted, bytes)
     }
 }
 
-fn urlencode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+/// How the bot signs in.
+enum BotLogin {
+    Password,
+    /// An access token made for it beforehand (its own device).
+    AccessToken(String),
 }
 
-async fn app_for(synapse: &Synapse, data_dir: Arc<tempfile::TempDir>) -> TestApp {
+async fn app_for(synapse: &Synapse, login: &BotLogin, data_dir: Arc<tempfile::TempDir>) -> TestApp {
     let mut settings = test_settings(&data_dir);
     let port = free_port();
     settings.server.port = port;
     settings.notices.public_url = format!("http://127.0.0.1:{port}");
     settings.admin.token = Some(ADMIN_TOKEN.into());
+    settings.agents.accounts = vec![AgentAccount {
+        name: "agentin.mueller".into(),
+        password_hash: auskunft::agents::hash_password(AGENT_PASSWORD).unwrap(),
+    }];
     settings.matrix.homeserver = Some(synapse.url.clone());
     settings.matrix.user = "auskunft".into();
-    settings.matrix.password = Some(BOT_PASSWORD.into());
+    match login {
+        BotLogin::Password => settings.matrix.password = Some(BOT_PASSWORD.into()),
+        BotLogin::AccessToken(token) => settings.matrix.access_token = Some(token.clone()),
+    }
     settings.matrix.store_dir = data_dir.path().join("matrix");
     spawn_with(settings, data_dir).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_citizen_talks_to_the_bot_in_a_matrix_room_across_a_restart() {
-    let synapse = synapse().await;
-    synapse.register("auskunft", BOT_PASSWORD);
-    synapse.register("erika", CITIZEN_PASSWORD);
+/// An access token for the bot's account, as an operator would create one (a login of its own).
+async fn bot_access_token(synapse: &Synapse) -> String {
+    let login: Value = reqwest::Client::new()
+        .post(format!("{}/_matrix/client/v3/login", synapse.url))
+        .json(&json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "auskunft"},
+            "password": BOT_PASSWORD, "initial_device_display_name": "Auskunft (token)"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["access_token"].as_str().expect("login").to_string()
+}
+
+/// How the citizen picks options in a scenario.
+#[derive(Clone, Copy, PartialEq)]
+enum Picking {
+    /// Typing the option's number.
+    Numbers,
+    /// Typing the label, reacting with a keycap digit, confirming with 👍.
+    LabelsAndReactions,
+}
+
+/// The whole conversation: question, booking across a restart (with a message while the bot is away),
+/// calendar file, location, QR photo, an agent's reply. Returns nothing; panics with what was missing.
+async fn converse(
+    synapse: &Synapse,
+    login: BotLogin,
+    citizen: &str,
+    encrypted: bool,
+    picking: Picking,
+) {
+    synapse.register(citizen, CITIZEN_PASSWORD);
     let bot = "@auskunft:localhost";
     let data_dir = Arc::new(tempfile::tempdir().unwrap());
-    let app = app_for(&synapse, Arc::clone(&data_dir)).await;
+    let app = app_for(synapse, &login, Arc::clone(&data_dir)).await;
+    let mut erika = Citizen::login(synapse, citizen, bot).await;
+    // What was said before the bot joined is history, not a question (only readable unencrypted).
+    let before = (!encrypted).then_some("Was kostet ein Reisepass?");
+    erika.open_room(encrypted, before).await;
 
-    let mut erika = Citizen::login(&synapse.url, "erika").await;
-    erika.open_room(bot).await;
     erika.say("Was kostet ein Personalausweis?").await;
-    let card = erika.expect(bot, "46,00").await;
-    assert_eq!(card["msgtype"], "m.notice");
-    assert_eq!(card["format"], "org.matrix.custom.html");
+    let card = erika.expect("46,00").await;
+    assert_eq!(card.content.msgtype(), "m.notice");
     assert!(
-        card["formatted_body"]
-            .as_str()
-            .unwrap()
-            .starts_with("<b>Personalausweis beantragen</b>"),
-        "{card}"
+        card.html().starts_with("<b>Personalausweis beantragen</b>"),
+        "{}",
+        card.html()
     );
-
-    // Booking with numbered options: the office by its number, a time by its number.
+    assert!(
+        !erika.bodies().iter().any(|b| b.contains("70,00")),
+        "the question from before the bot joined was answered: {:?}",
+        erika.bodies()
+    );
+    // Booking: the office, then a time.
     erika
         .say("Ich brauche einen Termin für einen Reisepass")
         .await;
-    let offices = erika.expect(bot, "In welchem Bürgerbüro").await;
-    let body = offices["body"].as_str().unwrap();
-    let number = body
+    let offices = erika.expect("In welchem Bürgerbüro").await;
+    let line = offices
+        .body()
         .lines()
         .find(|l| l.contains("Bürgerbüro Mitte"))
-        .and_then(|l| l.split('.').next())
         .expect("Bürgerbüro Mitte is offered")
         .to_string();
-    erika.say(&number).await;
-    erika.expect(bot, "Welche Zeit passt Ihnen").await;
-    erika.say("1").await;
-    erika.expect(bot, "Auf welchen Namen").await;
+    assert!(
+        offices.html().contains("<ol start=\"1\">"),
+        "{}",
+        offices.html()
+    );
+    match picking {
+        Picking::Numbers => erika.say(line.split('.').next().unwrap()).await,
+        Picking::LabelsAndReactions => erika.say("bürgerbüro mitte").await,
+    }
+    let times = erika.expect("Welche Zeit passt Ihnen").await;
 
-    // The bot restarts in the middle; the conversation goes on.
-    let app = app.restart().await;
+    // The bot is away while the citizen picks a time (the offered options and, in the encrypted room,
+    // the keys are in its store); after the restart it answers that once.
+    let settings = app.settings.clone();
+    app.stop().await;
+    match picking {
+        Picking::Numbers => erika.say("1").await,
+        Picking::LabelsAndReactions => erika.react(&times.event_id, "1\u{fe0f}\u{20e3}").await,
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let app = spawn_with(settings, Arc::clone(&data_dir)).await;
+    erika.expect("Auf welchen Namen").await;
     erika.say("Erika Mustermann").await;
-    erika.expect(bot, "E-Mail-Adresse").await;
+    erika.expect("E-Mail-Adresse").await;
     erika.say("erika.mustermann@example.org").await;
-    erika.expect(bot, "Stimmt das so?").await;
-    erika.say("1").await;
-    erika.expect(bot, "Ihr Termin ist gebucht").await;
-    let file = erika.expect(bot, ".ics").await;
-    assert_eq!(file["msgtype"], "m.file", "{file}");
+    let summary = erika.expect("Stimmt das so?").await;
+    match picking {
+        Picking::Numbers => erika.say("1").await,
+        Picking::LabelsAndReactions => erika.react(&summary.event_id, "\u{1f44d}").await,
+    }
+    erika.expect("Ihr Termin ist gebucht").await;
+    let file = erika.expect(".ics").await;
+    assert_eq!(file.content.msgtype(), "m.file");
+    let (file_encrypted, ics) = erika.download(&file.content).await;
+    assert_eq!(file_encrypted, encrypted, "the calendar file's encryption");
+    assert!(String::from_utf8_lossy(&ics).contains("BEGIN:VCALENDAR"));
+    let asked_name = erika
+        .bodies()
+        .iter()
+        .filter(|b| b.contains("Auf welchen Namen"))
+        .count();
+    assert_eq!(
+        asked_name,
+        1,
+        "the time was answered once: {:?}",
+        erika.bodies()
+    );
 
     // A pothole with a location.
     erika
         .say("In unserer Straße ist ein großes Schlagloch")
         .await;
-    erika.expect(bot, "Wo genau ist das?").await;
-    erika
-        .send(
-            json!({"msgtype": "m.location", "body": "Standort", "geo_uri": "geo:51.3397,12.3731"}),
-        )
-        .await;
-    erika.expect(bot, "Beschreiben Sie das Problem").await;
+    erika.expect("Wo genau ist das?").await;
+    erika.share_location("geo:51.3397,12.3731;u=10").await;
+    erika.expect("Beschreiben Sie das Problem").await;
 
     // A photo of a notice's QR code.
-    erika.say("abbrechen").await;
+    erika.say("!abbrechen").await;
     let created = app
         .client
         .post(format!("{}/api/v1/admin/notices", app.address))
@@ -401,122 +526,137 @@ async fn a_citizen_talks_to_the_bot_in_a_matrix_room_across_a_restart() {
         .await
         .unwrap()
         .to_vec();
-    let uri = erika.upload(png).await;
+    // An image the homeserver does not have: a polite answer, and the next events are still handled.
+    let missing = ImageMessageEventContent::plain(
+        "qr.png".into(),
+        OwnedMxcUri::from("mxc://localhost/nichtvorhanden"),
+    );
     erika
-        .send(json!({"msgtype": "m.image", "body": "qr.png", "url": uri, "info": {"mimetype": "image/png"}}))
+        .send(RoomMessageEventContent::new(MessageType::Image(missing)))
         .await;
-    erika.expect(bot, "Hundesteuer 2027").await;
+    erika.expect("Das Bild konnte ich nicht laden").await;
+    erika.send_image(png).await;
+    erika.expect("Hundesteuer 2027").await;
+
+    // A person takes over from the console; the agent's reply reaches the room.
+    erika.say("Ich möchte mit einem Mitarbeiter sprechen").await;
+    erika.expect("115").await;
+    let room_id = erika.room().room_id().to_string();
+    let agent = Agent::login(&app).await;
+    let base = format!("/api/v1/agent/conversations/matrix/{}", urlencode(&room_id));
+    assert_eq!(agent.post(&format!("{base}/take"), json!({})).await, 200);
+    assert_eq!(
+        agent
+            .post(
+                &format!("{base}/messages"),
+                json!({"text": "Guten Tag, hier ist das Bürgertelefon <115>."})
+            )
+            .await,
+        201
+    );
+    let reply = erika.expect("Bürgertelefon").await;
+    assert!(
+        reply.body().starts_with("agentin.mueller: "),
+        "{}",
+        reply.body()
+    );
+    // Text is escaped in the HTML body, never markup.
+    assert!(reply.html().contains("&lt;115&gt;"), "{}", reply.html());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_bot_answers_in_an_encrypted_room() {
-    use auskunft_matrix::matrix_sdk::Client;
-    use auskunft_matrix::matrix_sdk::config::SyncSettings;
-    use auskunft_matrix::matrix_sdk::ruma::OwnedUserId;
-    use auskunft_matrix::matrix_sdk::ruma::api::client::room::Visibility;
-    use auskunft_matrix::matrix_sdk::ruma::api::client::room::create_room::v3::{
-        Request as CreateRoom, RoomPreset,
-    };
-    use auskunft_matrix::matrix_sdk::ruma::events::InitialStateEvent;
-    use auskunft_matrix::matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
-    use auskunft_matrix::matrix_sdk::ruma::events::room::message::{
-        OriginalSyncRoomMessageEvent, RoomMessageEventContent,
-    };
+/// An agent logged in to the console API.
+struct Agent<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    csrf: String,
+}
 
-    let synapse = synapse().await;
-    synapse.register("auskunft", BOT_PASSWORD);
-    synapse.register("lena", CITIZEN_PASSWORD);
-    let bot: OwnedUserId = "@auskunft:localhost".try_into().unwrap();
-    let data_dir = Arc::new(tempfile::tempdir().unwrap());
-    let _app = app_for(&synapse, Arc::clone(&data_dir)).await;
+impl<'a> Agent<'a> {
+    async fn login(app: &'a TestApp) -> Agent<'a> {
+        let login = app
+            .client
+            .post(format!("{}/api/v1/agent/login", app.address))
+            .json(&json!({"name": "agentin.mueller", "password": AGENT_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = login.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let csrf = login.json::<Value>().await.unwrap()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Agent { app, cookie, csrf }
+    }
 
-    // The citizen: a second client with its own device and keys (curl cannot encrypt).
-    let store = tempfile::tempdir().unwrap();
-    let citizen = Client::builder()
-        .homeserver_url(&synapse.url)
-        .sqlite_store(store.path(), None)
-        .build()
-        .await
-        .unwrap();
-    citizen
-        .matrix_auth()
-        .login_username("lena", CITIZEN_PASSWORD)
-        .send()
-        .await
-        .unwrap();
-    let received = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let sink = Arc::clone(&received);
-    let from = bot.clone();
-    citizen.add_event_handler(move |event: OriginalSyncRoomMessageEvent| {
-        let sink = Arc::clone(&sink);
-        let from = from.clone();
-        async move {
-            if event.sender == from {
-                sink.lock().unwrap().push(event.content.body().to_string());
-            }
-        }
-    });
-    citizen.sync_once(SyncSettings::default()).await.unwrap();
-    let syncing = citizen.clone();
-    tokio::spawn(async move {
-        let _ = syncing.sync(SyncSettings::default()).await;
-    });
-
-    let mut request = CreateRoom::new();
-    request.invite = vec![bot.clone()];
-    request.is_direct = true;
-    request.preset = Some(RoomPreset::PrivateChat);
-    request.visibility = Visibility::Private;
-    request.initial_state = vec![
-        InitialStateEvent::with_empty_state_key(
-            RoomEncryptionEventContent::with_recommended_defaults(),
-        )
-        .to_raw_any(),
-    ];
-    let room = citizen.create_room(request).await.unwrap();
-    assert!(room.latest_encryption_state().await.unwrap().is_encrypted());
-    // Wait until the bot has joined.
-    let token = citizen.access_token().unwrap();
-    let mut joined = false;
-    for _ in 0..150 {
-        let members: Value = reqwest::Client::new()
-            .get(format!(
-                "{}/_matrix/client/v3/rooms/{}/joined_members",
-                synapse.url,
-                urlencode(room.room_id().as_str())
-            ))
-            .bearer_auth(&token)
+    async fn post(&self, path: &str, body: Value) -> u16 {
+        self.app
+            .client
+            .post(format!("{}{path}", self.app.address))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
             .send()
             .await
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if members["joined"].get(bot.as_str()).is_some() {
-            joined = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+            .status()
+            .as_u16()
     }
-    assert!(joined, "the bot did not join");
-    // The citizen's client learns the bot's device before encrypting to it.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    room.send(RoomMessageEventContent::text_plain(
-        "Was kostet ein Personalausweis?",
-    ))
-    .await
-    .unwrap();
-    let mut answered = false;
-    for _ in 0..150 {
-        if received.lock().unwrap().iter().any(|b| b.contains("46,00")) {
-            answered = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_talks_to_the_bot_in_an_unencrypted_room_across_a_restart() {
+    let synapse = synapse().await;
+    synapse.register("auskunft", BOT_PASSWORD);
+    converse(
+        &synapse,
+        BotLogin::Password,
+        "erika",
+        false,
+        Picking::Numbers,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_talks_to_the_bot_in_an_encrypted_room_across_a_restart() {
+    let synapse = synapse().await;
+    synapse.register("auskunft", BOT_PASSWORD);
+    let token = bot_access_token(&synapse).await;
+    converse(
+        &synapse,
+        BotLogin::AccessToken(token),
+        "lena",
+        true,
+        Picking::LabelsAndReactions,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_access_token_stops_the_start_with_a_reason() {
+    let synapse = synapse().await;
+    synapse.register("auskunft", BOT_PASSWORD);
+    let data_dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut settings = test_settings(&data_dir);
+    settings.matrix.homeserver = Some(synapse.url.clone());
+    settings.matrix.access_token = Some("syt_not_a_token".into());
+    settings.matrix.store_dir = data_dir.path().join("matrix");
+    let error = match auskunft::startup::Application::build(&settings).await {
+        Ok(_) => panic!("the application started with a wrong token"),
+        Err(error) => format!("{error:#}"),
+    };
+    assert!(error.contains("matrix.access_token"), "{error}");
     assert!(
-        answered,
-        "no decrypted answer: {:?}",
-        received.lock().unwrap()
+        !error.contains("syt_not_a_token"),
+        "the token is in the error: {error}"
     );
+}
+fn urlencode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -16,14 +16,17 @@ use auskunft_channel::{
     Reply,
 };
 use matrix_sdk::attachment::AttachmentConfig;
+use matrix_sdk::authentication::SessionTokens;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
+use matrix_sdk::ruma::events::relation::Annotation;
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
 };
-use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedRoomId, RoomId};
-use matrix_sdk::{Client, Room, RoomState};
+use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, RoomId};
+use matrix_sdk::{Client, Room, RoomState, SessionMeta};
 
 pub use matrix_sdk;
 
@@ -34,8 +37,8 @@ pub struct MatrixSettings {
     pub homeserver: String,
     /// The bot's user name (localpart or full id).
     pub user: String,
-    /// Its password (used at the first start; the session is kept in the store afterwards).
-    pub password: String,
+    /// How the bot signs in the first time (the session is kept in the store afterwards).
+    pub login: Login,
     /// Where the SQLite store (device, keys, sync position) and the session live.
     pub store_dir: PathBuf,
     /// The store's passphrase, if any.
@@ -47,9 +50,27 @@ impl std::fmt::Debug for MatrixSettings {
         f.debug_struct("MatrixSettings")
             .field("homeserver", &self.homeserver)
             .field("user", &self.user)
-            .field("password", &"***")
+            .field("login", &self.login)
             .field("store_dir", &self.store_dir)
             .finish()
+    }
+}
+
+/// How the bot signs in when its store holds no session yet.
+#[derive(Clone)]
+pub enum Login {
+    /// With its password: the homeserver gives it a new device.
+    Password(String),
+    /// With an access token an operator created (it names the user and the device).
+    AccessToken(String),
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Login::Password(_) => f.write_str("Password(***)"),
+            Login::AccessToken(_) => f.write_str("AccessToken(***)"),
+        }
     }
 }
 
@@ -76,9 +97,9 @@ pub struct MatrixAdapter {
     client: Client,
     conversation: Arc<dyn Conversation>,
     fetch: Arc<dyn Fetch>,
-    /// The numbered options last offered in each room.
-    options: Mutex<HashMap<OwnedRoomId, Vec<Button>>>,
-    /// Languages chosen with !sprache, by room.
+    /// The numbered options last offered in each room (kept in the store as well, for restarts).
+    options: Mutex<HashMap<OwnedRoomId, Offer>>,
+    /// Languages chosen with !sprache, by room (kept in the store as well).
     languages: Mutex<HashMap<OwnedRoomId, String>>,
     /// When the bot joined a room (events before are history, not questions).
     joined: Mutex<HashMap<OwnedRoomId, MilliSecondsSinceUnixEpoch>>,
@@ -87,6 +108,17 @@ pub struct MatrixAdapter {
 }
 
 const SESSION_FILE: &str = "session.json";
+
+/// Options the bot offered in a room: the buttons in their numbered order and the events that showed
+/// them (reactions to those events answer too).
+#[derive(Clone, Debug, Default)]
+struct Offer {
+    buttons: Vec<Button>,
+    events: Vec<OwnedEventId>,
+}
+
+/// The reaction a confirmation question invites (and the bot puts under it to be tapped).
+const THUMBS_UP: &str = "\u{1f44d}";
 
 impl MatrixAdapter {
     /// Opens the store, restores the bot's session or logs in with the password.
@@ -119,17 +151,38 @@ impl MatrixAdapter {
                 .await
                 .map_err(|e| StartError(format!("the Matrix session cannot be restored: {e}")))?,
             None => {
-                client
-                    .matrix_auth()
-                    .login_username(&settings.user, &settings.password)
-                    .initial_device_display_name("Auskunft")
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        StartError(format!(
-                            "the homeserver refused the bot's login (matrix.user, matrix.password): {e}"
-                        ))
-                    })?;
+                match &settings.login {
+                    Login::Password(password) => {
+                        client
+                            .matrix_auth()
+                            .login_username(&settings.user, password)
+                            .initial_device_display_name("Auskunft")
+                            .send()
+                            .await
+                            .map_err(|e| {
+                                StartError(format!(
+                                    "the homeserver refused the bot's login (matrix.user, matrix.password): {e}"
+                                ))
+                            })?;
+                    }
+                    Login::AccessToken(token) => {
+                        let meta = whoami(&settings.homeserver, token).await?;
+                        let session = MatrixSession {
+                            meta,
+                            tokens: SessionTokens {
+                                access_token: token.clone(),
+                                refresh_token: None,
+                            },
+                        };
+                        client
+                            .matrix_auth()
+                            .restore_session(session, Default::default())
+                            .await
+                            .map_err(|e| {
+                                StartError(format!("the Matrix access token cannot be used: {e}"))
+                            })?;
+                    }
+                }
                 if let Some(session) = client.matrix_auth().session() {
                     let text = serde_json_to_string(&session);
                     std::fs::write(&session_path, text)
@@ -167,10 +220,15 @@ impl MatrixAdapter {
                     let adapter = Arc::clone(&on_invite);
                     async move { adapter.on_invite(event, room).await }
                 });
+                let on_reaction = Arc::clone(&on_message);
                 let on_message = Arc::clone(&on_message);
                 client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
                     let adapter = Arc::clone(&on_message);
                     async move { adapter.on_message(event, room).await }
+                });
+                client.add_event_handler(move |event: OriginalSyncReactionEvent, room: Room| {
+                    let adapter = Arc::clone(&on_reaction);
+                    async move { adapter.on_reaction(event, room).await }
                 });
             };
             // A new bot does not answer what was said before it existed; a restarted one answers what
@@ -212,6 +270,9 @@ impl MatrixAdapter {
         if Some(event.state_key.as_ref()) != self.client.user_id() {
             return;
         }
+        // What was said before the bot set out to join is history; what comes while the join is under
+        // way is already meant for it.
+        let asked = MilliSecondsSinceUnixEpoch::now();
         let mut delay = Duration::from_millis(200);
         for _ in 0..8 {
             match room.join().await {
@@ -219,7 +280,7 @@ impl MatrixAdapter {
                     self.joined
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .insert(room.room_id().to_owned(), MilliSecondsSinceUnixEpoch::now());
+                        .insert(room.room_id().to_owned(), asked);
                     return;
                 }
                 Err(error) => {
@@ -232,35 +293,82 @@ impl MatrixAdapter {
     }
 
     async fn on_message(&self, event: OriginalSyncRoomMessageEvent, room: Room) {
-        if room.state() != RoomState::Joined || Some(event.sender.as_ref()) == self.client.user_id()
-        {
+        if !self.is_for_us(&room, &event.sender, event.origin_server_ts) {
             return;
         }
-        let room_id = room.room_id().to_owned();
-        let joined = self
-            .joined
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&room_id)
-            .copied();
-        if joined.is_some_and(|at| event.origin_server_ts < at) {
-            return;
-        }
-        if let Err(error) = self.answer(&room, event.content.msgtype).await {
+        let content = match self.content(&room, event.content.msgtype).await {
+            Ok(Some(content)) => content,
+            Ok(None) => return,
+            Err(error) => {
+                // The media could not be fetched or decrypted: say so, and go on with the next events.
+                tracing::warn!(%error, "a matrix event could not be read");
+                let text = "Das Bild konnte ich nicht laden. Bitte senden Sie es noch einmal. \
+                            (The image could not be loaded, please send it again.)";
+                if let Err(error) = send_notice(&room, text, text).await {
+                    tracing::warn!(%error, "a matrix notice failed");
+                }
+                return;
+            }
+        };
+        if let Err(error) = self.deliver(&room, content).await {
             tracing::warn!(%error, "a matrix event failed");
         }
     }
 
-    async fn answer(&self, room: &Room, message: MessageType) -> Result<(), String> {
-        let room_id = room.room_id().to_owned();
-        let content = match message {
-            MessageType::Text(text) => self.text_content(&room_id, text.body.trim()),
+    /// A reaction to a message with options: a keycap digit picks that option, 👍 confirms.
+    async fn on_reaction(&self, event: OriginalSyncReactionEvent, room: Room) {
+        if !self.is_for_us(&room, &event.sender, event.origin_server_ts) {
+            return;
+        }
+        let Some(offer) = self.offer(room.room_id()).await else {
+            return;
+        };
+        let annotation = &event.content.relates_to;
+        if !offer.events.contains(&annotation.event_id) {
+            return;
+        }
+        let Some(button) = reacted(&offer.buttons, &annotation.key) else {
+            return;
+        };
+        let content = InboundContent::Action(button.action.clone());
+        if let Err(error) = self.deliver(&room, content).await {
+            tracing::warn!(%error, "a matrix reaction failed");
+        }
+    }
+
+    /// Whether an event is the citizen's (not the bot's own, not from before the bot joined).
+    fn is_for_us(
+        &self,
+        room: &Room,
+        sender: &matrix_sdk::ruma::UserId,
+        at: MilliSecondsSinceUnixEpoch,
+    ) -> bool {
+        if room.state() != RoomState::Joined || Some(sender) == self.client.user_id() {
+            return false;
+        }
+        let joined = self
+            .joined
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(room.room_id())
+            .copied();
+        joined.is_none_or(|joined| at >= joined)
+    }
+
+    /// What a room message says, channel-neutral; `None` for messages the bot does not answer.
+    async fn content(
+        &self,
+        room: &Room,
+        message: MessageType,
+    ) -> Result<Option<InboundContent>, String> {
+        Ok(Some(match message {
+            MessageType::Text(text) => self.text_content(room.room_id(), text.body.trim()).await,
             MessageType::Location(location) => match parse_geo(&location.geo_uri) {
                 Some((latitude, longitude)) => InboundContent::Location {
                     latitude,
                     longitude,
                 },
-                None => return Ok(()),
+                None => return Ok(None),
             },
             MessageType::Image(image) => {
                 let bytes = self
@@ -280,35 +388,33 @@ impl MatrixAdapter {
                     bytes,
                 }
             }
-            _ => return Ok(()),
-        };
-        let hint = self
-            .languages
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&room_id)
-            .cloned();
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Hands the citizen's input to the conversation and sends what it answers.
+    async fn deliver(&self, room: &Room, content: InboundContent) -> Result<(), String> {
         let inbound = Inbound {
             channel: Channel::Matrix,
-            conversation: Some(room_id.to_string()),
+            conversation: Some(room.room_id().to_string()),
             content,
-            lang_hint: hint,
+            lang_hint: self.language(room.room_id()).await,
         };
         match self.conversation.handle(inbound).await {
             Ok(reply) => self.send_reply(room, &reply).await,
             Err(ConversationError::BadInput(reason)) => {
-                send_notice(room, &reason, &escape(&reason)).await
+                send_notice(room, &reason, &escape(&reason)).await.map(drop)
             }
             Err(ConversationError::Internal { correlation_id }) => {
                 tracing::warn!(%correlation_id, "the conversation failed");
                 let text = "Das hat gerade nicht geklappt. Bitte versuchen Sie es noch einmal oder rufen Sie 115 an.";
-                send_notice(room, text, text).await
+                send_notice(room, text, text).await.map(drop)
             }
         }
     }
 
     /// A text: a command, the number or label of an offered option, or what the citizen wrote.
-    fn text_content(&self, room: &RoomId, text: &str) -> InboundContent {
+    async fn text_content(&self, room: &RoomId, text: &str) -> InboundContent {
         let mut words = text.split_whitespace();
         match words.next() {
             Some("!hilfe" | "!help") => return InboundContent::Text("Was kannst du?".into()),
@@ -320,23 +426,24 @@ impl MatrixAdapter {
                 } else {
                     lang.clone()
                 };
-                self.languages
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(room.to_owned(), tag);
+                self.set_language(room, tag).await;
                 return InboundContent::Text(format!("/sprache {lang}"));
             }
             _ => {}
         }
-        let options = self.options.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(buttons) = options.get(room) {
+        if let Some(offer) = self.offer(room).await {
             let chosen = text
                 .trim_end_matches('.')
                 .parse::<usize>()
                 .ok()
                 .and_then(|n| n.checked_sub(1))
-                .and_then(|i| buttons.get(i))
-                .or_else(|| buttons.iter().find(|b| b.label.eq_ignore_ascii_case(text)));
+                .and_then(|i| offer.buttons.get(i))
+                .or_else(|| {
+                    offer
+                        .buttons
+                        .iter()
+                        .find(|b| b.label.to_lowercase() == text.to_lowercase())
+                });
             if let Some(button) = chosen {
                 return InboundContent::Action(button.action.clone());
             }
@@ -345,12 +452,22 @@ impl MatrixAdapter {
     }
 
     /// Sends a reply: each message as a notice (options numbered), images and calendar files as uploads.
+    /// A confirmation question gets a 👍 to tap.
     pub async fn send_reply(&self, room: &Room, reply: &Reply) -> Result<(), String> {
-        let mut offered = Vec::new();
+        let mut offer = Offer::default();
         for message in &reply.messages {
-            let (plain, html) = render(message, offered.len());
-            send_notice(room, &plain, &html).await?;
-            offered.extend(message.buttons.iter().cloned());
+            let (plain, html) = render(message, offer.buttons.len());
+            let event = send_notice(room, &plain, &html).await?;
+            if !message.buttons.is_empty() {
+                offer.buttons.extend(message.buttons.iter().cloned());
+                offer.events.push(event.clone());
+            }
+            if message.buttons.iter().any(|b| b.action == CONFIRM_YES) {
+                let reaction = ReactionEventContent::new(Annotation::new(event, THUMBS_UP.into()));
+                if let Err(error) = room.send(reaction).await {
+                    tracing::warn!(%error, "the bot's reaction was not sent");
+                }
+            }
             if let Some(image) = &message.image {
                 self.upload(room, &image.url, "bild.png").await?;
             }
@@ -360,13 +477,102 @@ impl MatrixAdapter {
                 self.upload(room, &link.url, "termin.ics").await?;
             }
         }
-        let mut options = self.options.lock().unwrap_or_else(|e| e.into_inner());
-        if offered.is_empty() {
-            options.remove(room.room_id());
-        } else {
-            options.insert(room.room_id().to_owned(), offered);
-        }
+        self.set_offer(room.room_id(), offer).await;
         Ok(())
+    }
+
+    /// The options last offered in a room, from memory or, after a restart, from the store.
+    async fn offer(&self, room: &RoomId) -> Option<Offer> {
+        if let Some(offer) = self
+            .options
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(room)
+        {
+            return Some(offer.clone());
+        }
+        let bytes = self.stored(&format!("offer/{room}")).await?;
+        let (buttons, events): (Vec<Button>, Vec<OwnedEventId>) =
+            serde_json::from_slice(&bytes).ok()?;
+        let offer = Offer { buttons, events };
+        self.options
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(room.to_owned(), offer.clone());
+        Some(offer)
+    }
+
+    async fn set_offer(&self, room: &RoomId, offer: Offer) {
+        let bytes = {
+            let mut options = self.options.lock().unwrap_or_else(|e| e.into_inner());
+            if offer.buttons.is_empty() {
+                options.remove(room);
+                None
+            } else {
+                let bytes =
+                    serde_json::to_vec(&(&offer.buttons, &offer.events)).unwrap_or_default();
+                options.insert(room.to_owned(), offer);
+                Some(bytes)
+            }
+        };
+        self.store(&format!("offer/{room}"), bytes).await;
+    }
+
+    /// The language chosen with `!sprache` in a room (the hint for every message there).
+    async fn language(&self, room: &RoomId) -> Option<String> {
+        if let Some(lang) = self
+            .languages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(room)
+        {
+            return Some(lang.clone());
+        }
+        let bytes = self.stored(&format!("language/{room}")).await?;
+        let lang = String::from_utf8(bytes).ok()?;
+        self.languages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(room.to_owned(), lang.clone());
+        Some(lang)
+    }
+
+    async fn set_language(&self, room: &RoomId, lang: String) {
+        self.languages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(room.to_owned(), lang.clone());
+        self.store(&format!("language/{room}"), Some(lang.into_bytes()))
+            .await;
+    }
+
+    /// A value the adapter keeps in the bot's store (options and languages survive restarts).
+    async fn stored(&self, key: &str) -> Option<Vec<u8>> {
+        let key = format!("auskunft/{key}");
+        match self
+            .client
+            .state_store()
+            .get_custom_value(key.as_bytes())
+            .await
+        {
+            Ok(value) => value,
+            Err(error) => {
+                tracing::warn!(%error, "the Matrix store could not be read");
+                None
+            }
+        }
+    }
+
+    async fn store(&self, key: &str, value: Option<Vec<u8>>) {
+        let key = format!("auskunft/{key}");
+        let store = self.client.state_store();
+        let result = match value {
+            Some(bytes) => store.set_custom_value_no_read(key.as_bytes(), bytes).await,
+            None => store.remove_custom_value(key.as_bytes()).await.map(drop),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "the Matrix store could not be written");
+        }
     }
 
     async fn upload(&self, room: &Room, url: &str, name: &str) -> Result<(), String> {
@@ -389,15 +595,78 @@ impl MatrixAdapter {
             .ok_or_else(|| format!("the bot is not in {room}"))?;
         let plain = format!("{agent}: {text}");
         let html = format!("<b>{}</b>: {}", escape(agent), escape(text));
-        send_notice(&room, &plain, &html).await
+        send_notice(&room, &plain, &html).await.map(drop)
     }
 }
 
-async fn send_notice(room: &Room, plain: &str, html: &str) -> Result<(), String> {
+/// Whose access token this is: asked with a throwaway client that keeps nothing (the real store must be
+/// opened for the right user and device).
+async fn whoami(homeserver: &str, token: &str) -> Result<SessionMeta, StartError> {
+    let refused = |e: &dyn std::fmt::Display| {
+        StartError(format!(
+            "the homeserver refused the bot's access token (matrix.access_token): {e}"
+        ))
+    };
+    let probe = Client::builder()
+        .homeserver_url(homeserver)
+        .build()
+        .await
+        .map_err(|e| StartError(format!("the Matrix client cannot start: {e}")))?;
+    let placeholder = MatrixSession {
+        meta: SessionMeta {
+            user_id: "@probe:localhost".try_into().map_err(|e| refused(&e))?,
+            device_id: "PROBE".into(),
+        },
+        tokens: SessionTokens {
+            access_token: token.to_string(),
+            refresh_token: None,
+        },
+    };
+    probe
+        .matrix_auth()
+        .restore_session(placeholder, Default::default())
+        .await
+        .map_err(|e| refused(&e))?;
+    let answer = probe.whoami().await.map_err(|e| refused(&e))?;
+    let device_id = answer.device_id.ok_or_else(|| {
+        StartError("the access token (matrix.access_token) belongs to no device".into())
+    })?;
+    Ok(SessionMeta {
+        user_id: answer.user_id,
+        device_id,
+    })
+}
+
+/// Sends a notice; its event id.
+async fn send_notice(room: &Room, plain: &str, html: &str) -> Result<OwnedEventId, String> {
     room.send(RoomMessageEventContent::notice_html(plain, html))
         .await
-        .map(|_| ())
+        .map(|sent| sent.response.event_id)
         .map_err(|e| e.to_string())
+}
+
+/// The confirmation button's action (see the engine's confirmation question).
+const CONFIRM_YES: &str = "confirm:yes";
+
+/// The option a reaction picks: a keycap digit (1️⃣ … 9️⃣, 🔟) its number, 👍 the confirmation.
+fn reacted<'a>(buttons: &'a [Button], key: &str) -> Option<&'a Button> {
+    if key.trim_end_matches('\u{fe0f}') == THUMBS_UP {
+        return buttons.iter().find(|b| b.action == CONFIRM_YES);
+    }
+    let number = if key == "\u{1f51f}" {
+        10
+    } else {
+        let digits = key
+            .trim_end_matches('\u{20e3}')
+            .trim_end_matches('\u{fe0f}');
+        let mut chars = digits.chars();
+        let digit = chars.next()?.to_digit(10)?;
+        if chars.next().is_some() {
+            return None;
+        }
+        digit as usize
+    };
+    buttons.get(number.checked_sub(1)?)
 }
 
 /// A message as plain text and escaped HTML; buttons numbered from `first + 1`.
@@ -509,5 +778,26 @@ mod tests {
             Some((51.3397, 12.3731))
         );
         assert_eq!(parse_geo("geo:91,12"), None);
+    }
+
+    #[test]
+    fn reactions_pick_options() {
+        let buttons: Vec<Button> = ["confirm:yes", "confirm:change", "confirm:cancel"]
+            .iter()
+            .map(|action| Button {
+                label: action.to_string(),
+                action: action.to_string(),
+            })
+            .collect();
+        let picked = |key: &str| reacted(&buttons, key).map(|b| b.action.as_str());
+        assert_eq!(picked("2\u{fe0f}\u{20e3}"), Some("confirm:change"));
+        assert_eq!(picked("3\u{20e3}"), Some("confirm:cancel"));
+        assert_eq!(picked("\u{1f44d}"), Some("confirm:yes"));
+        assert_eq!(picked("\u{1f44d}\u{fe0f}"), Some("confirm:yes"));
+        assert_eq!(picked("4\u{fe0f}\u{20e3}"), None);
+        assert_eq!(picked("0\u{fe0f}\u{20e3}"), None);
+        assert_eq!(picked("\u{1f51f}"), None);
+        assert_eq!(picked("\u{2764}\u{fe0f}"), None);
+        assert_eq!(reacted(&buttons[1..], "\u{1f44d}"), None);
     }
 }
