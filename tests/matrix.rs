@@ -4,7 +4,8 @@
 //! device and keys, invites the bot, asks, picks numbered options (by number, by label, by reaction),
 //! books an appointment, gets the calendar file, shares a location and a photo of a notice's QR code, and
 //! is answered by an agent from the console; the bot is restarted in the middle (and is away while the
-//! citizen writes) and the conversation goes on. All of it in an unencrypted and in an encrypted room.
+//! citizen writes), the homeserver is restarted too, and the conversation goes on. All of it in an
+//! unencrypted and in an encrypted room.
 #![cfg(feature = "matrix")]
 #![recursion_limit = "256"]
 
@@ -14,7 +15,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use auskunft::config::AgentAccount;
 use auskunft_matrix::matrix_sdk::attachment::AttachmentConfig;
 use auskunft_matrix::matrix_sdk::config::SyncSettings;
 use auskunft_matrix::matrix_sdk::ruma::api::client::room::Visibility;
@@ -31,27 +31,27 @@ use auskunft_matrix::matrix_sdk::ruma::events::room::message::{
     OriginalSyncRoomMessageEvent, RoomMessageEventContent,
 };
 use auskunft_matrix::matrix_sdk::ruma::{OwnedEventId, OwnedMxcUri, OwnedUserId};
-use auskunft_matrix::matrix_sdk::{Client, Room, RoomMemberships};
-use common::{TestApp, spawn_with, test_settings};
+use auskunft_matrix::matrix_sdk::{Client, LoopCtrl, Room, RoomMemberships};
+use common::{Agent, TestApp, agent_account, spawn_with, test_settings};
 use serde_json::{Value, json};
 
 const BOT_PASSWORD: &str = "bot-password-0123456789";
 const CITIZEN_PASSWORD: &str = "citizen-password-0123456789";
 const ADMIN_TOKEN: &str = "back-office-token-0123456789";
-const AGENT_PASSWORD: &str = "Leipzig-115-Testkonto";
 
 /// A Synapse homeserver, stopped when dropped.
 struct Synapse {
-    child: Child,
+    child: std::sync::Mutex<Child>,
     url: String,
     venv: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Synapse {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child.get_mut().unwrap_or_else(|e| e.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
@@ -97,33 +97,56 @@ async fn synapse() -> Synapse {
         "{}",
         String::from_utf8_lossy(&keys.stderr)
     );
-    let mut child = Command::new(&python)
+    let synapse = Synapse {
+        child: std::sync::Mutex::new(start_synapse(&venv, dir.path())),
+        url: format!("http://127.0.0.1:{port}"),
+        venv,
+        dir,
+    };
+    synapse.wait_until_up().await;
+    synapse
+}
+
+fn start_synapse(venv: &str, dir: &std::path::Path) -> Child {
+    Command::new(format!("{venv}/bin/python"))
         .args(["-m", "synapse.app.homeserver", "-c"])
-        .arg(&config)
+        .arg(dir.join("homeserver.yaml"))
         .stdout(Stdio::null())
         .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if let Ok(response) = client.get(format!("{url}/health")).send().await
-            && response.status().is_success()
-        {
-            return Synapse {
-                child,
-                url,
-                venv,
-                _dir: dir,
-            };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("Synapse did not come up");
+        .unwrap()
 }
 
 impl Synapse {
+    async fn wait_until_up(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(response) = client.get(format!("{}/health", self.url)).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("Synapse did not come up");
+    }
+
+    /// Stops the homeserver (SIGTERM), keeps it away for `away`, and starts it again on the same port
+    /// with the same database: the clients' syncs fail meanwhile.
+    async fn restart(&self, away: Duration) {
+        {
+            let mut child = self.child.lock().unwrap();
+            let stopped = Command::new("kill")
+                .arg(child.id().to_string())
+                .status()
+                .unwrap();
+            assert!(stopped.success());
+            child.wait().unwrap();
+        }
+        tokio::time::sleep(away).await;
+        *self.child.lock().unwrap() = start_synapse(&self.venv, self.dir.path());
+        self.wait_until_up().await;
+    }
+
     fn register(&self, user: &str, password: &str) {
         let output = Command::new(format!("{}/bin/register_new_matrix_user", self.venv))
             .args([
@@ -210,8 +233,16 @@ impl Citizen {
         });
         client.sync_once(SyncSettings::default()).await.unwrap();
         let syncing = client.clone();
+        // Like a real client, the citizen's keeps syncing when the homeserver is briefly away.
         tokio::spawn(async move {
-            let _ = syncing.sync(SyncSettings::default()).await;
+            let _ = syncing
+                .sync_with_result_callback(SyncSettings::default(), |result| async move {
+                    if result.is_err() {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    Ok(LoopCtrl::Continue)
+                })
+                .await;
         });
         Citizen {
             client,
@@ -361,10 +392,7 @@ async fn app_for(synapse: &Synapse, login: &BotLogin, data_dir: Arc<tempfile::Te
     settings.server.port = port;
     settings.notices.public_url = format!("http://127.0.0.1:{port}");
     settings.admin.token = Some(ADMIN_TOKEN.into());
-    settings.agents.accounts = vec![AgentAccount {
-        name: "agentin.mueller".into(),
-        password_hash: auskunft::agents::hash_password(AGENT_PASSWORD).unwrap(),
-    }];
+    settings.agents.accounts = vec![agent_account()];
     settings.matrix.homeserver = Some(synapse.url.clone());
     settings.matrix.user = "auskunft".into();
     match login {
@@ -400,7 +428,8 @@ enum Picking {
 }
 
 /// The whole conversation: question, booking across a restart (with a message while the bot is away),
-/// calendar file, location, QR photo, an agent's reply. Returns nothing; panics with what was missing.
+/// calendar file, a homeserver restart, location, QR photo, `!sprache` across a second restart, an
+/// agent's reply. Returns nothing; panics with what was missing.
 async fn converse(
     synapse: &Synapse,
     login: BotLogin,
@@ -489,6 +518,10 @@ async fn converse(
         erika.bodies()
     );
 
+    // The homeserver goes away for a while (its syncs fail) and comes back: the bot retries and the
+    // conversation goes on.
+    synapse.restart(Duration::from_secs(3)).await;
+
     // A pothole with a location.
     erika
         .say("In unserer Straße ist ein großes Schlagloch")
@@ -538,22 +571,29 @@ async fn converse(
     erika.send_image(png).await;
     erika.expect("Hundesteuer 2027").await;
 
+    // `!sprache en` holds across a restart of the bot: a German word is answered in English.
+    erika.say("!sprache en").await;
+    erika.expect("").await;
+    let settings = app.settings.clone();
+    app.stop().await;
+    let app = spawn_with(settings, Arc::clone(&data_dir)).await;
+    erika.say("Personalausweis").await;
+    erika.expect("Apply for an identity card").await;
+    erika.say("!sprache de").await;
+    erika.expect("").await;
+
     // A person takes over from the console; the agent's reply reaches the room.
     erika.say("Ich möchte mit einem Mitarbeiter sprechen").await;
     erika.expect("115").await;
     let room_id = erika.room().room_id().to_string();
-    let agent = Agent::login(&app).await;
-    let base = format!("/api/v1/agent/conversations/matrix/{}", urlencode(&room_id));
-    assert_eq!(agent.post(&format!("{base}/take"), json!({})).await, 200);
-    assert_eq!(
-        agent
-            .post(
-                &format!("{base}/messages"),
-                json!({"text": "Guten Tag, hier ist das Bürgertelefon <115>."})
-            )
-            .await,
-        201
-    );
+    Agent::login(&app)
+        .await
+        .take_and_write(
+            "matrix",
+            &room_id,
+            "Guten Tag, hier ist das Bürgertelefon <115>.",
+        )
+        .await;
     let reply = erika.expect("Bürgertelefon").await;
     assert!(
         reply.body().starts_with("agentin.mueller: "),
@@ -562,51 +602,6 @@ async fn converse(
     );
     // Text is escaped in the HTML body, never markup.
     assert!(reply.html().contains("&lt;115&gt;"), "{}", reply.html());
-}
-
-/// An agent logged in to the console API.
-struct Agent<'a> {
-    app: &'a TestApp,
-    cookie: String,
-    csrf: String,
-}
-
-impl<'a> Agent<'a> {
-    async fn login(app: &'a TestApp) -> Agent<'a> {
-        let login = app
-            .client
-            .post(format!("{}/api/v1/agent/login", app.address))
-            .json(&json!({"name": "agentin.mueller", "password": AGENT_PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        let cookie = login.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let csrf = login.json::<Value>().await.unwrap()["csrf_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        Agent { app, cookie, csrf }
-    }
-
-    async fn post(&self, path: &str, body: Value) -> u16 {
-        self.app
-            .client
-            .post(format!("{}{path}", self.app.address))
-            .header("cookie", &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -656,7 +651,4 @@ async fn a_wrong_access_token_stops_the_start_with_a_reason() {
         !error.contains("syt_not_a_token"),
         "the token is in the error: {error}"
     );
-}
-fn urlencode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use auskunft::config::{AgentAccount, Settings, TelegramMode};
+use auskunft::config::{Settings, TelegramMode};
 use common::{TestApp, spawn_with, test_settings};
 use serde_json::{Value, json};
 
@@ -379,10 +379,7 @@ async fn a_photo_of_a_notice_qr_code_opens_the_notice() {
 async fn agents_replies_reach_the_chat_and_telegram_429_is_waited_out() {
     let emulator = emulator();
     let app = app_for(&emulator, |s| {
-        s.agents.accounts = vec![AgentAccount {
-            name: "agentin.mueller".into(),
-            password_hash: auskunft::agents::hash_password("Leipzig-115-Testkonto").unwrap(),
-        }];
+        s.agents.accounts = vec![common::agent_account()];
     })
     .await;
     let mut lena = chat(&emulator, 4203);
@@ -395,51 +392,14 @@ async fn agents_replies_reach_the_chat_and_telegram_429_is_waited_out() {
     lena.say("Ich möchte mit einem Mitarbeiter sprechen").await;
     lena.expect("115").await;
 
-    let login = app
-        .client
-        .post(format!("{}/api/v1/agent/login", app.address))
-        .json(&json!({"name": "agentin.mueller", "password": "Leipzig-115-Testkonto"}))
-        .send()
+    common::Agent::login(&app)
         .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let csrf = login.json::<Value>().await.unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let post = |path: String, body: Value| {
-        let app = &app;
-        let cookie = cookie.clone();
-        let csrf = csrf.clone();
-        async move {
-            app.client
-                .post(format!("{}{path}", app.address))
-                .header("cookie", cookie)
-                .header("x-csrf-token", csrf)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
-    let base = format!("/api/v1/agent/conversations/telegram/{}", lena.id);
-    assert_eq!(post(format!("{base}/take"), json!({})).await, 200);
-    assert_eq!(
-        post(
-            format!("{base}/messages"),
-            json!({"text": "Guten Tag, hier ist das Bürgertelefon <115>."})
+        .take_and_write(
+            "telegram",
+            &lena.id.to_string(),
+            "Guten Tag, hier ist das Bürgertelefon <115>.",
         )
-        .await,
-        201
-    );
+        .await;
     let reply = lena.expect("Bürgertelefon").await;
     assert!(
         reply["text"].as_str().unwrap().contains("&lt;115&gt;"),

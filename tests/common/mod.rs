@@ -159,3 +159,77 @@ pub async fn drop_schema(admin: sqlx::PgPool, schema: &str) {
         .unwrap();
     admin.close().await;
 }
+
+/// The agent the console tests log in as.
+pub const AGENT_NAME: &str = "agentin.mueller";
+/// Her password.
+pub const AGENT_PASSWORD: &str = "Leipzig-115-Testkonto";
+
+/// Her account, for `settings.agents.accounts`.
+pub fn agent_account() -> auskunft::config::AgentAccount {
+    auskunft::config::AgentAccount {
+        name: AGENT_NAME.into(),
+        password_hash: auskunft::agents::hash_password(AGENT_PASSWORD).unwrap(),
+    }
+}
+
+/// An agent logged in to the console API (session cookie and CSRF token).
+pub struct Agent<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    csrf: String,
+}
+
+impl<'a> Agent<'a> {
+    /// Logs in as [`AGENT_NAME`].
+    pub async fn login(app: &'a TestApp) -> Agent<'a> {
+        let login = app
+            .client
+            .post(format!("{}/api/v1/agent/login", app.address))
+            .json(&json!({"name": AGENT_NAME, "password": AGENT_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status().as_u16(), 200, "the agent's login");
+        let cookie = login.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let csrf = login.json::<Value>().await.unwrap()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Agent { app, cookie, csrf }
+    }
+
+    /// Takes the conversation `conversation` of `channel` and writes `text` into it, as the console does.
+    pub async fn take_and_write(&self, channel: &str, conversation: &str, text: &str) {
+        let id =
+            percent_encoding::utf8_percent_encode(conversation, percent_encoding::NON_ALPHANUMERIC);
+        let base = format!("/api/v1/agent/conversations/{channel}/{id}");
+        assert_eq!(self.post(&format!("{base}/take"), json!({})).await, 200);
+        assert_eq!(
+            self.post(&format!("{base}/messages"), json!({ "text": text }))
+                .await,
+            201
+        );
+    }
+
+    /// POSTs `body` to `path` of the console API; the status code.
+    pub async fn post(&self, path: &str, body: Value) -> u16 {
+        self.app
+            .client
+            .post(format!("{}{path}", self.app.address))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}

@@ -26,7 +26,7 @@ use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, RoomId};
-use matrix_sdk::{Client, Room, RoomState, SessionMeta};
+use matrix_sdk::{Client, LoopCtrl, Room, RoomState, SessionMeta};
 
 pub use matrix_sdk;
 
@@ -236,31 +236,35 @@ impl MatrixAdapter {
             if self.restored {
                 register(&self.client);
             }
-            let mut backoff = Duration::from_millis(500);
+            let backoff = Mutex::new(Backoff::default());
             let token = loop {
                 match self.client.sync_once(SyncSettings::default()).await {
                     Ok(response) => break response.next_batch,
-                    Err(error) => {
-                        tracing::warn!(%error, "matrix sync failed; retrying");
-                        sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
-                    }
+                    Err(error) => backoff_after(&backoff, &error).await,
                 }
             };
             if !self.restored {
                 register(&self.client);
             }
-            let mut settings = SyncSettings::default().token(token);
-            loop {
-                match self.client.sync(settings.clone()).await {
-                    Ok(()) => return,
-                    Err(error) => {
-                        tracing::warn!(%error, "matrix sync failed; retrying");
-                        sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
-                        settings = SyncSettings::default();
+            // `sync_with_result_callback` keeps the position between rounds; an error ends a round, not
+            // the loop: the bot waits (0.5 s, doubling up to 30 s, reset by the next good sync) and
+            // syncs again from where it was.
+            let settings = SyncSettings::default().token(token);
+            let result = self
+                .client
+                .sync_with_result_callback(settings, |result| {
+                    let backoff = &backoff;
+                    async move {
+                        match result {
+                            Ok(_) => backoff.lock().unwrap_or_else(|e| e.into_inner()).reset(),
+                            Err(error) => backoff_after(backoff, &error).await,
+                        }
+                        Ok(LoopCtrl::Continue)
                     }
-                }
+                })
+                .await;
+            if let Err(error) = result {
+                tracing::error!(%error, "the matrix sync loop ended");
             }
         })
         .await;
@@ -740,6 +744,35 @@ async fn sleep(duration: Duration) {
 }
 
 /// Runs `work` until `stop` completes.
+/// The wait between failed syncs: 0.5 s, doubling up to 30 s.
+#[derive(Debug)]
+struct Backoff(Duration);
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff(Duration::from_millis(500))
+    }
+}
+
+impl Backoff {
+    fn reset(&mut self) {
+        *self = Backoff::default();
+    }
+
+    /// The wait to take now; the next one is twice as long (at most 30 s).
+    fn next(&mut self) -> Duration {
+        let wait = self.0;
+        self.0 = (self.0 * 2).min(Duration::from_secs(30));
+        wait
+    }
+}
+
+async fn backoff_after(backoff: &Mutex<Backoff>, error: &matrix_sdk::Error) {
+    let wait = backoff.lock().unwrap_or_else(|e| e.into_inner()).next();
+    tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "matrix sync failed; retrying");
+    sleep(wait).await;
+}
+
 async fn until_stopped(stop: impl Future<Output = ()> + Send, work: impl Future<Output = ()>) {
     tokio::select! {
         _ = stop => {}
@@ -750,6 +783,15 @@ async fn until_stopped(stop: impl Future<Output = ()> + Send, work: impl Future<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wait_between_failed_syncs_doubles_up_to_thirty_seconds_and_resets() {
+        let mut backoff = Backoff::default();
+        let waits: Vec<u64> = (0..8).map(|_| backoff.next().as_millis() as u64).collect();
+        assert_eq!(waits, [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+        backoff.reset();
+        assert_eq!(backoff.next(), Duration::from_millis(500));
+    }
 
     #[test]
     fn options_are_numbered_and_text_is_escaped() {
