@@ -263,9 +263,9 @@ impl MatrixAdapter {
                     }
                 })
                 .await;
-            if let Err(error) = result {
-                tracing::error!(%error, "the matrix sync loop ended");
-            }
+            // The callback never breaks or fails, so this is reached only if matrix-sdk ends the sync
+            // stream itself: then the bot no longer answers, which the operator must learn.
+            tracing::error!(?result, "the matrix sync loop ended");
         })
         .await;
     }
@@ -743,7 +743,6 @@ async fn sleep(duration: Duration) {
     tokio::time::sleep(duration).await;
 }
 
-/// Runs `work` until `stop` completes.
 /// The wait between failed syncs: 0.5 s, doubling up to 30 s.
 #[derive(Debug)]
 struct Backoff(Duration);
@@ -773,6 +772,7 @@ async fn backoff_after(backoff: &Mutex<Backoff>, error: &matrix_sdk::Error) {
     sleep(wait).await;
 }
 
+/// Runs `work` until `stop` completes.
 async fn until_stopped(stop: impl Future<Output = ()> + Send, work: impl Future<Output = ()>) {
     tokio::select! {
         _ = stop => {}
