@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::config::AgentAccount;
-use crate::notices::limiter::FailureLimiter;
+use crate::limiter::{Attempt, AttemptLimiter};
 use crate::store::Database;
 use crate::store::sql::{is_unique_violation, with_pool};
 
@@ -33,7 +33,15 @@ pub enum AgentError {
     /// Hashing failed.
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// Too many wrong logins for this account or from this client: try again after so many seconds.
+    #[error("too many failed logins")]
+    Blocked(u64),
 }
+
+/// Wrong passwords allowed per account and client in the limiter's window.
+const CLIENT_ATTEMPTS: i64 = 5;
+/// Wrong passwords allowed per account from anywhere in the window (a guess spread over many addresses).
+const ACCOUNT_ATTEMPTS: i64 = 20;
 
 /// A logged-in agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +85,9 @@ fn token_hash(token: &str) -> String {
 
 /// A hash that no password matches, checked when the name is unknown so that unknown names take as long
 /// as wrong passwords.
+/// Password checks running at once across the server (each takes argon2's 19 MiB).
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2yfOB3n3kYbsbXCeZg9oDNJY4uUwzCGYLS7MRYn0Qxs";
 
 /// The agents and their sessions.
@@ -85,17 +96,17 @@ pub struct Agents {
     database: Database,
     configured: Arc<Vec<AgentAccount>>,
     session_hours: i64,
-    limiter: Arc<FailureLimiter>,
+    limiter: AttemptLimiter,
 }
 
 impl Agents {
     /// The agents of the settings and this database.
     pub fn new(database: Database, configured: Vec<AgentAccount>, session_hours: u32) -> Agents {
         Agents {
+            limiter: AttemptLimiter::new(database.clone()),
             database,
             configured: Arc::new(configured),
             session_hours: i64::from(session_hours),
-            limiter: Arc::new(FailureLimiter::new()),
         }
     }
 
@@ -150,11 +161,6 @@ impl Agents {
         Ok(hash)
     }
 
-    /// Whether logins for this name from this client are blocked after failures, and for how long.
-    pub fn blocked(&self, name: &str, client: &str) -> Option<std::time::Duration> {
-        self.limiter.blocked(&[&format!("agent:{name}|{client}")])
-    }
-
     /// Logs in: the session's cookie token and the session, or `None` for a wrong name or password.
     pub async fn login(
         &self,
@@ -163,17 +169,35 @@ impl Agents {
         client: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, AgentSession)>, AgentError> {
+        // Counted before the password is checked, so simultaneous guesses cannot outrun the limit.
+        let client_key = format!("agent-client:{name}|{client}");
+        let account_key = format!("agent:{name}");
+        let limits = [
+            (client_key.as_str(), CLIENT_ATTEMPTS),
+            (account_key.as_str(), ACCOUNT_ATTEMPTS),
+        ];
+        if let Attempt::Blocked(seconds) = self.limiter.attempt(&limits, now).await? {
+            return Err(AgentError::Blocked(seconds.unsigned_abs()));
+        }
         let hash = self.stored_hash(name).await?;
         // argon2 is slow by design: off the async threads.
         let password = password.to_string();
         let checked = hash.clone().unwrap_or_else(|| DUMMY_HASH.to_string());
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &checked))
+        // Each check allocates argon2's memory (19 MiB): at most two at a time across the server, so a
+        // flood of logins waits instead of exhausting memory.
+        let matches = match PASSWORD_CHECKS.acquire().await {
+            Ok(permit) => tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                verify_password(&password, &checked)
+            })
             .await
-            .unwrap_or(false);
+            .unwrap_or(false),
+            Err(_) => false,
+        };
         if hash.is_none() || !matches {
-            self.limiter.fail(&[&format!("agent:{name}|{client}")]);
             return Ok(None);
         }
+        self.limiter.succeeded(&limits).await?;
         let token = random_token();
         let session = AgentSession {
             name: name.to_string(),

@@ -386,9 +386,12 @@ pub struct ChatSettings {
     pub rate_per_minute: u32,
     /// How many requests a client may send at once before the rate applies.
     pub rate_burst: u32,
-    /// The header that carries the client's address behind a reverse proxy (`x-forwarded-for`, first
-    /// address); none: the TCP peer.
+    /// The header that carries the client's address behind a reverse proxy (`x-forwarded-for`); none:
+    /// the TCP peer. Every limiter counts per client with it (chat rate, notice lookups, agent logins).
     pub client_ip_header: Option<String>,
+    /// The proxies whose `client_ip_header` is believed (addresses or CIDR ranges); empty: loopback. The
+    /// header is read from the right, skipping these: what a client writes into it itself is ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Logging.
@@ -452,6 +455,7 @@ impl Default for ChatSettings {
             rate_per_minute: 120,
             rate_burst: 30,
             client_ip_header: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -539,6 +543,12 @@ impl Settings {
                 "chat.max_text_chars is {}; use 1 to 100000",
                 chat.max_text_chars
             ));
+        }
+        if let Err(problem) = crate::http::client::ClientAddresses::new(
+            chat.client_ip_header.as_deref(),
+            &chat.trusted_proxies,
+        ) {
+            problems.push(format!("chat.trusted_proxies: {problem}"));
         }
         for origin in &self.server.widget_origins {
             let valid = (origin.starts_with("https://") || origin.starts_with("http://"))

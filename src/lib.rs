@@ -13,6 +13,7 @@ pub mod http;
 pub mod import;
 pub mod knowledge;
 pub mod lang;
+pub mod limiter;
 pub mod live;
 #[cfg(feature = "matrix")]
 pub mod matrix;

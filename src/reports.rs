@@ -278,13 +278,18 @@ impl Reports {
         Reports { database }
     }
 
-    /// Stores a report under the next tracking number of the year.
+    /// Stores a report under the next tracking number of the year. With an idempotency key (a chat
+    /// turn's), a second call with the same key returns the report the first one stored.
     pub async fn create(
         &self,
         new: &NewReport,
         agency: &str,
+        idempotency_key: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Report, ReportError> {
+        if let Some(existing) = self.by_idempotency_key(idempotency_key).await? {
+            return Ok(existing);
+        }
         let year = i64::from(now.year());
         for _attempt in 0..50 {
             let next = next_in_year(&self.database, "reports", year)
@@ -293,8 +298,8 @@ impl Reports {
             let id = format!("{year}-{next:05}");
             let inserted = with_pool!(&self.database, |pool| {
                 sqlx::query(
-                    "INSERT INTO reports (id, year, seq, service_code, description, lat, lon, address, email, photo_type, photo, media_url, status, status_notes, agency, requested_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', NULL, $13, $14, $14)",
+                    "INSERT INTO reports (id, year, seq, service_code, description, lat, lon, address, email, photo_type, photo, media_url, status, status_notes, agency, requested_at, updated_at, idempotency_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', NULL, $13, $14, $14, $15)",
                 )
                 .bind(&id)
                 .bind(year)
@@ -310,18 +315,41 @@ impl Reports {
                 .bind(&new.media_url)
                 .bind(agency)
                 .bind(now.timestamp())
+                .bind(idempotency_key)
                 .execute(pool)
                 .await
                 .map(|_| ())
             });
             match inserted {
                 Ok(()) => return self.get(&id).await?.ok_or(ReportError::NotFound),
-                // Another report took the number meanwhile: take the next.
-                Err(error) if is_unique_violation(&error) => continue,
+                Err(error) if is_unique_violation(&error) => {
+                    // The same confirmation stored it meanwhile; or another report took the number:
+                    // take the next.
+                    if let Some(existing) = self.by_idempotency_key(idempotency_key).await? {
+                        return Ok(existing);
+                    }
+                    continue;
+                }
                 Err(error) => return Err(db(error)),
             }
         }
         Err(ReportError::Database("no free tracking number".into()))
+    }
+
+    /// The report stored under an idempotency key, if any.
+    async fn by_idempotency_key(&self, key: Option<&str>) -> Result<Option<Report>, ReportError> {
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT {COLUMNS} FROM reports WHERE idempotency_key = $1");
+        let row: Option<ReportRow> = with_pool!(&self.database, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(key)
+                .fetch_optional(pool)
+                .await
+                .map_err(db)?
+        });
+        Ok(row.map(report))
     }
 
     /// A report by tracking number.

@@ -134,8 +134,12 @@ impl Application {
             chat_limit: crate::http::web::ChatLimit::new(
                 settings.chat.rate_per_minute,
                 settings.chat.rate_burst,
-                settings.chat.client_ip_header.clone(),
             ),
+            client_addresses: crate::http::client::ClientAddresses::new(
+                settings.chat.client_ip_header.as_deref(),
+                &settings.chat.trusted_proxies,
+            )
+            .map_err(|problem| anyhow::anyhow!("chat.trusted_proxies: {problem}"))?,
             admin_token: settings.admin.token.clone().map(Arc::from),
             local_address: listener.local_addr()?,
         };
@@ -402,7 +406,7 @@ async fn expire_reservations(bookings: Bookings) {
     }
 }
 
-/// Mails the "pay later" reminders that are due and deletes stale uploads, hourly.
+/// Mails the "pay later" reminders that are due, deletes stale uploads and old attempt counters, hourly.
 async fn send_reminders(notices: NoticeService) {
     let mut interval = tokio::time::interval(RETENTION_SWEEP);
     loop {
@@ -416,6 +420,9 @@ async fn send_reminders(notices: NoticeService) {
         let stale = chrono::Utc::now() - chrono::Duration::days(1);
         if let Err(error) = notices.uploads.delete_before(stale).await {
             tracing::warn!(%error, "upload sweep failed");
+        }
+        if let Err(error) = notices.limiter.sweep(chrono::Utc::now()).await {
+            tracing::warn!(%error, "attempt counter sweep failed");
         }
     }
 }

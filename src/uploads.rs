@@ -13,6 +13,13 @@ use crate::store::sql::with_pool;
 pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// The largest width or height accepted (a bigger image is a decompression bomb more likely than a photo).
 const MAX_DIMENSION: u32 = 8_000;
+/// The most pixels accepted: a 48-megapixel phone photo, decoded, needs about 200 MB, and nothing bigger
+/// is decoded at all (the header says the size before the pixels are read).
+const MAX_PIXELS: u64 = 48_000_000;
+/// The most memory one decoder may allocate.
+const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+/// Photos decoded at once across the server: a burst of photos waits instead of multiplying memory.
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// Why a photo was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,32 +35,64 @@ pub enum UploadError {
     Database(String),
 }
 
-/// Checks a photo and re-encodes it without metadata: (content type, bytes).
-pub fn sanitize(bytes: &[u8]) -> Result<(&'static str, Vec<u8>), UploadError> {
+/// Decodes a PNG or JPEG photo within the limits: its format and pixels. The dimensions are read from
+/// the header first, so an image bomb (a small file of huge dimensions) is refused before decoding.
+pub fn decode(bytes: &[u8]) -> Result<(ImageFormat, image::DynamicImage), UploadError> {
     if bytes.len() > MAX_BYTES {
         return Err(UploadError::TooLarge);
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| UploadError::NotAnImage)?;
-    let format = match reader.format() {
-        Some(ImageFormat::Png) => ImageFormat::Png,
-        Some(ImageFormat::Jpeg) => ImageFormat::Jpeg,
-        _ => return Err(UploadError::NotAnImage),
+    let reader = || {
+        let reader = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|_| UploadError::NotAnImage)?;
+        match reader.format() {
+            Some(ImageFormat::Png | ImageFormat::Jpeg) => Ok(reader),
+            _ => Err(UploadError::NotAnImage),
+        }
     };
-    let mut reader = reader;
+    let (width, height) = reader()?
+        .into_dimensions()
+        .map_err(|_| UploadError::NotAnImage)?;
+    if width > MAX_DIMENSION
+        || height > MAX_DIMENSION
+        || u64::from(width) * u64::from(height) > MAX_PIXELS
+    {
+        return Err(UploadError::TooLarge);
+    }
+    let mut reader = reader()?;
+    let format = reader.format().unwrap_or(ImageFormat::Png);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
     let image = reader.decode().map_err(|error| match error {
         image::ImageError::Limits(_) => UploadError::TooLarge,
         _ => UploadError::NotAnImage,
     })?;
+    Ok((format, image))
+}
+
+/// Runs image work off the async threads, at most two at a time across the server.
+pub async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let permit = DECODES.acquire().await.ok()?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .ok()
+}
+
+/// Checks a photo and re-encodes it without metadata: (content type, bytes).
+pub fn sanitize(bytes: &[u8]) -> Result<(&'static str, Vec<u8>), UploadError> {
+    let (format, image) = decode(bytes)?;
     let mut out = Cursor::new(Vec::new());
     let (mime, image) = match format {
-        ImageFormat::Png => ("image/png", image),
+        ImageFormat::Png => (
+            "image/png",
+            image::DynamicImage::ImageRgba8(image.to_rgba8()),
+        ),
         _ => (
             "image/jpeg",
             image::DynamicImage::ImageRgb8(image.to_rgb8()),
@@ -84,9 +123,9 @@ impl Uploads {
     /// Checks, cleans and keeps a photo; its id.
     pub async fn put(&self, bytes: &[u8]) -> Result<String, UploadError> {
         let data = bytes.to_vec();
-        let (mime, clean) = tokio::task::spawn_blocking(move || sanitize(&data))
+        let (mime, clean) = off_thread(move || sanitize(&data))
             .await
-            .map_err(|e| UploadError::Database(e.to_string()))??;
+            .ok_or_else(|| UploadError::Database("the decoder stopped".into()))??;
         let id = format!("up_{}", uuid::Uuid::new_v4().simple());
         let encoded = base64::engine::general_purpose::STANDARD.encode(clean);
         with_pool!(&self.database, |pool| {

@@ -148,6 +148,9 @@ pub enum BookingError {
     /// The same idempotency key came with a different request.
     #[error("the Idempotency-Key was used for a different request")]
     KeyReused,
+    /// Too many wrong keys: try again after so many seconds.
+    #[error("too many wrong keys")]
+    TooManyAttempts(u64),
     /// The database failed (for the log only).
     #[error("database error: {0}")]
     Database(String),

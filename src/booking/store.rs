@@ -75,6 +75,31 @@ pub struct Bookings {
     database: Database,
     schedule: Arc<Schedule>,
     hold: Duration,
+    guesses: crate::limiter::AttemptLimiter,
+}
+
+/// Wrong keys one client may try in the limiter's window.
+const CLIENT_KEY_GUESSES: i64 = 10;
+/// Wrong keys for one booking code in the window, from whoever.
+const CODE_KEY_GUESSES: i64 = 10;
+
+/// A guess at a booking's key, counted before the key is compared: [`KeyGuess::right`] gives it back.
+pub struct KeyGuess {
+    limiter: crate::limiter::AttemptLimiter,
+    keys: [String; 2],
+}
+
+impl KeyGuess {
+    /// The key was right (the booking was found): the guess does not count.
+    pub async fn right(self) {
+        let limits = [
+            (self.keys[0].as_str(), CLIENT_KEY_GUESSES),
+            (self.keys[1].as_str(), CODE_KEY_GUESSES),
+        ];
+        if let Err(error) = self.limiter.succeeded(&limits).await {
+            tracing::warn!(%error, "could not give back a key guess");
+        }
+    }
 }
 
 fn db(error: sqlx::Error) -> BookingError {
@@ -154,9 +179,38 @@ impl Bookings {
     /// Bookings in this database, over this calendar, holding reservations for `hold`.
     pub fn new(database: Database, schedule: Arc<Schedule>, hold: Duration) -> Bookings {
         Bookings {
+            guesses: crate::limiter::AttemptLimiter::new(database.clone()),
             database,
             schedule,
             hold,
+        }
+    }
+
+    /// Counts a guess at the key of booking `code` by `client` (an address, or a conversation); refused
+    /// with `TooManyAttempts` past ten wrong keys per client or per code in fifteen minutes, so a key
+    /// cannot be found by trying.
+    pub async fn key_guess(
+        &self,
+        code: &str,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> Result<KeyGuess> {
+        let keys = [
+            format!("booking-client:{client}"),
+            format!("booking:{code}"),
+        ];
+        let limits = [
+            (keys[0].as_str(), CLIENT_KEY_GUESSES),
+            (keys[1].as_str(), CODE_KEY_GUESSES),
+        ];
+        match self.guesses.attempt(&limits, now).await.map_err(db)? {
+            crate::limiter::Attempt::Allowed => Ok(KeyGuess {
+                limiter: self.guesses.clone(),
+                keys,
+            }),
+            crate::limiter::Attempt::Blocked(seconds) => {
+                Err(BookingError::TooManyAttempts(seconds.unsigned_abs()))
+            }
         }
     }
 
@@ -508,12 +562,13 @@ impl Bookings {
             .map_err(db)?
             .rows_affected()
         });
-        if updated == 0 {
-            return Err(BookingError::Closed(
-                self.appointment(code, key, now).await?.status.as_str(),
-            ));
+        let after = self.appointment(code, key, now).await?;
+        // A simultaneous confirmation of the same reservation (a double tap, two tabs) confirmed it
+        // first: that is this booking, not a reason to book again.
+        if updated == 0 && after.status != Status::Confirmed {
+            return Err(BookingError::Closed(after.status.as_str()));
         }
-        self.appointment(code, key, now).await
+        Ok(after)
     }
 
     /// Cancels an appointment (reserved or confirmed, not yet begun) and frees its seats.

@@ -120,8 +120,17 @@ impl CertificateOrders {
         CertificateOrders { database }
     }
 
-    /// Stores an order under the next order number of the year.
-    pub async fn create(&self, new: &NewOrder, now: DateTime<Utc>) -> Result<Order, OrderError> {
+    /// Stores an order under the next order number of the year. With an idempotency key (a chat turn's
+    /// or a REST client's), a second call with the same key returns the order the first one stored.
+    pub async fn create(
+        &self,
+        new: &NewOrder,
+        idempotency_key: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Order, OrderError> {
+        if let Some(existing) = self.by_idempotency_key(idempotency_key).await? {
+            return Ok(existing);
+        }
         let year = i64::from(now.year());
         for _attempt in 0..50 {
             let next = next_in_year(&self.database, "certificate_orders", year)
@@ -130,8 +139,8 @@ impl CertificateOrders {
             let number = format!("U-{year}-{next:05}");
             let inserted = with_pool!(&self.database, |pool| {
                 sqlx::query(
-                    "INSERT INTO certificate_orders (number, year, seq, kind, multilingual, person_name, event_date, register_office, register_number, relation, legal_interest, copies, delivery, address, applicant_name, email, fee_cents, fee_minimum, channel, status, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'received', $20)",
+                    "INSERT INTO certificate_orders (number, year, seq, kind, multilingual, person_name, event_date, register_office, register_number, relation, legal_interest, copies, delivery, address, applicant_name, email, fee_cents, fee_minimum, channel, status, created_at, idempotency_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'received', $20, $21)",
                 )
                 .bind(&number)
                 .bind(year)
@@ -153,6 +162,7 @@ impl CertificateOrders {
                 .bind(new.fee_minimum)
                 .bind(&new.channel)
                 .bind(now.timestamp())
+                .bind(idempotency_key)
                 .execute(pool)
                 .await
                 .map(|_| ())
@@ -166,12 +176,34 @@ impl CertificateOrders {
                         order: new.clone(),
                     });
                 }
-                // Another order took the number meanwhile: take the next.
-                Err(error) if is_unique_violation(&error) => continue,
+                Err(error) if is_unique_violation(&error) => {
+                    // The same confirmation stored it meanwhile; or another order took the number:
+                    // take the next.
+                    if let Some(existing) = self.by_idempotency_key(idempotency_key).await? {
+                        return Ok(existing);
+                    }
+                    continue;
+                }
                 Err(error) => return Err(db(error)),
             }
         }
         Err(OrderError::Database("no free order number".into()))
+    }
+
+    /// The order stored under an idempotency key, if any.
+    async fn by_idempotency_key(&self, key: Option<&str>) -> Result<Option<Order>, OrderError> {
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT {COLUMNS} FROM certificate_orders WHERE idempotency_key = $1");
+        with_pool!(&self.database, |pool| {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(key)
+                .fetch_optional(pool)
+                .await
+                .and_then(|row| row.map(|row| read_order!(row)).transpose())
+                .map_err(db)
+        })
     }
 
     /// An order by number.

@@ -24,7 +24,16 @@ use crate::store::{HandoffQueue, SessionKey};
 const MAX_AGENT_TEXT_CHARS: usize = 4000;
 
 fn agents_error(error: AgentError) -> ApiError {
-    ApiError::unavailable("agents", error)
+    match error {
+        AgentError::Blocked(seconds) => ApiError::new(
+            ErrorCode::TooManyAttempts,
+            format!(
+                "too many failed logins; try again in {} minutes",
+                seconds / 60 + 1
+            ),
+        ),
+        other => ApiError::unavailable("agents", other),
+    }
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
@@ -116,18 +125,9 @@ pub async fn login(
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let client = state
-        .chat_limit
+        .client_addresses
         .client(&headers, connect.map(|c| (c.0).0))
         .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-    if let Some(wait) = state.agents.blocked(&request.name, &client) {
-        return Err(ApiError::new(
-            ErrorCode::TooManyAttempts,
-            format!(
-                "too many failed logins; try again in {} minutes",
-                wait.as_secs() / 60 + 1
-            ),
-        ));
-    }
     let Some((token, session)) = state
         .agents
         .login(&request.name, &request.password, &client, Utc::now())

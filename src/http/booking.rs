@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
+use super::client::ClientAddr;
 use super::error::{ApiError, ApiJson, ApiQuery, ErrorBody, ErrorCode};
 use crate::booking::store::NewAppointment;
 use crate::booking::{
@@ -221,6 +222,13 @@ fn booking_error(error: BookingError) -> ApiError {
             ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was used for a different request; use a new key",
         ),
+        BookingError::TooManyAttempts(seconds) => ApiError::new(
+            ErrorCode::TooManyAttempts,
+            format!(
+                "too many wrong keys; try again in {} minutes",
+                seconds / 60 + 1
+            ),
+        ),
         BookingError::Database(message) => {
             let correlation_id = uuid::Uuid::new_v4().simple().to_string();
             tracing::error!(%correlation_id, "booking failed: {message}");
@@ -254,7 +262,8 @@ pub(super) fn parse_lang(tag: Option<&str>) -> Result<Lang, ApiError> {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+/// The `Idempotency-Key` header, checked: absent, or 1 to 200 visible characters.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -453,17 +462,39 @@ fn checked_code(code: &str) -> Result<String, ApiError> {
 )]
 pub async fn appointment(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path(code): Path<String>,
     ApiQuery(params): ApiQuery<KeyParams>,
 ) -> Result<Json<AppointmentBody>, ApiError> {
     let code = checked_code(&code)?;
-    let appointment = state
-        .booking
-        .bookings
-        .appointment(&code, &params.key, Utc::now())
+    let bookings = &state.booking.bookings;
+    let appointment = guarded(bookings, &code, &client, || {
+        bookings.appointment(&code, &params.key, Utc::now())
+    })
+    .await?;
+    Ok(Json(appointment_body(&appointment)))
+}
+
+/// Runs a look-up by code and key as a counted guess at the key: a wrong key (not found) keeps counting
+/// against the client and the code, anything else gives the guess back.
+async fn guarded<T, F>(
+    bookings: &crate::booking::Bookings,
+    code: &str,
+    client: &str,
+    work: impl FnOnce() -> F,
+) -> Result<T, ApiError>
+where
+    F: std::future::Future<Output = Result<T, BookingError>>,
+{
+    let guess = bookings
+        .key_guess(code, client, Utc::now())
         .await
         .map_err(booking_error)?;
-    Ok(Json(appointment_body(&appointment)))
+    let result = work().await;
+    if !matches!(result, Err(BookingError::NotFound)) {
+        guess.right().await;
+    }
+    result.map_err(booking_error)
 }
 
 /// Cancels an appointment.
@@ -480,16 +511,16 @@ pub async fn appointment(
 )]
 pub async fn cancel(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path(code): Path<String>,
     ApiQuery(params): ApiQuery<KeyParams>,
 ) -> Result<Json<AppointmentBody>, ApiError> {
     let code = checked_code(&code)?;
-    let appointment = state
-        .booking
-        .bookings
-        .cancel(&code, &params.key, Utc::now())
-        .await
-        .map_err(booking_error)?;
+    let bookings = &state.booking.bookings;
+    let appointment = guarded(bookings, &code, &client, || {
+        bookings.cancel(&code, &params.key, Utc::now())
+    })
+    .await?;
     Ok(Json(appointment_body(&appointment)))
 }
 
@@ -506,16 +537,16 @@ pub async fn cancel(
 )]
 pub async fn ics(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path(code): Path<String>,
     ApiQuery(params): ApiQuery<KeyParams>,
 ) -> Result<Response, ApiError> {
     let code = checked_code(&code)?;
-    let appointment = state
-        .booking
-        .bookings
-        .appointment(&code, &params.key, Utc::now())
-        .await
-        .map_err(booking_error)?;
+    let bookings = &state.booking.bookings;
+    let appointment = guarded(bookings, &code, &client, || {
+        bookings.appointment(&code, &params.key, Utc::now())
+    })
+    .await?;
     let lang = Lang::negotiate(&appointment.lang).unwrap_or(Lang::De);
     let body = state.booking.ics(&appointment, lang);
     Ok((
@@ -601,17 +632,17 @@ pub async fn register(
 /// The registration with this code and key, if it is one of this course's.
 async fn course_registration(
     state: &AppState,
+    client: &str,
     course: &str,
     code: &str,
     key: &str,
 ) -> Result<(String, Registration), ApiError> {
     let code = checked_code(code)?;
-    let found = state
-        .booking
-        .bookings
-        .registration(&code, key)
-        .await
-        .map_err(booking_error)?;
+    let bookings = &state.booking.bookings;
+    let found = guarded(bookings, &code, client, || {
+        bookings.registration(&code, key)
+    })
+    .await?;
     if found.course != course {
         return Err(booking_error(BookingError::NotFound));
     }
@@ -635,10 +666,11 @@ async fn course_registration(
 )]
 pub async fn registration(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path((id, code)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<KeyParams>,
 ) -> Result<Json<RegistrationBody>, ApiError> {
-    let (_, found) = course_registration(&state, &id, &code, &params.key).await?;
+    let (_, found) = course_registration(&state, &client, &id, &code, &params.key).await?;
     Ok(Json(registration_body(&found)))
 }
 
@@ -659,10 +691,11 @@ pub async fn registration(
 )]
 pub async fn cancel_registration(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path((id, code)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<KeyParams>,
 ) -> Result<Json<RegistrationBody>, ApiError> {
-    let (code, _) = course_registration(&state, &id, &code, &params.key).await?;
+    let (code, _) = course_registration(&state, &client, &id, &code, &params.key).await?;
     let (cancelled, _) = registration::cancel_registration(&state.booking, &code, &params.key)
         .await
         .map_err(booking_error)?;

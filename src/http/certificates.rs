@@ -211,6 +211,7 @@ pub struct OrderBody {
     post,
     path = "/api/v1/certificates/orders",
     request_body = OrderRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and order give the same order number")),
     responses(
         (status = 201, description = "Ordered", body = OrderBody),
         (status = 422, description = "A detail is missing or not acceptable", body = ErrorBody),
@@ -219,16 +220,24 @@ pub struct OrderBody {
 )]
 pub async fn order(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<OrderRequest>,
 ) -> Result<(StatusCode, Json<OrderBody>), ApiError> {
     let certificates = certificates(&state)?;
+    // A retry with the same key and the same order returns the first order; the same key with another
+    // order is another order (the request's digest is part of the key).
+    let idempotency = super::booking::idempotency_key(&headers)?.map(|key| {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("{request:?}").as_bytes());
+        format!("api:{key}:{digest:x}")
+    });
     let now = Utc::now();
     let (new, quote) = certificates
         .check(&request, "api", now.date_naive(), Lang::En)
         .map_err(ApiError::invalid)?;
     let stored = state
         .certificate_orders
-        .create(&new, now)
+        .create(&new, idempotency.as_deref(), now)
         .await
         .map_err(unavailable)?;
     let mail_sent = crate::transactions::certificates::send_confirmation(

@@ -4,6 +4,7 @@ pub mod agent;
 pub mod booking;
 pub mod certificates;
 pub mod chat;
+pub mod client;
 pub mod courses;
 pub mod error;
 pub mod live;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub agent_session_secs: i64,
     /// The chat's per-client rate limit.
     pub chat_limit: web::ChatLimit,
+    /// How the client's address is found (also behind a proxy), for every limiter.
+    pub client_addresses: client::ClientAddresses,
     /// Other sites whose pages embed the widget (CORS).
     pub widget_origins: Arc<Vec<String>>,
     /// The Telegram channel, when configured.

@@ -3,12 +3,12 @@
 //! provider confirms payments server to server. Plus the simulated provider's pay page and the landing
 //! page the QR code links to.
 
-use std::net::SocketAddr;
-
 use auskunft_channel::{Channel, Inbound, InboundContent};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
+
+use super::client::ClientAddr;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
@@ -306,13 +306,13 @@ async fn verified(
     state: &AppState,
     kassenzeichen: &str,
     proof: &Proof,
-    client: SocketAddr,
+    client: String,
 ) -> Result<Notice, ApiError> {
     let kassenzeichen =
         normalise_kassenzeichen(kassenzeichen).unwrap_or_else(|| kassenzeichen.to_string());
     match state
         .notices
-        .verify(&kassenzeichen, proof, &client.ip().to_string())
+        .verify(&kassenzeichen, proof, &client)
         .await
         .map_err(notice_error)?
     {
@@ -522,7 +522,7 @@ pub async fn objections(
 )]
 pub async fn lookup(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(request): ApiJson<LookupRequest>,
 ) -> Result<Json<NoticeBody>, ApiError> {
     let proof = proof_of(request.check_code.as_deref(), request.signature.as_deref())?;
@@ -553,7 +553,7 @@ pub async fn lookup(
 )]
 pub async fn pay(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(kassenzeichen): Path<String>,
     ApiJson(request): ApiJson<ProofBody>,
 ) -> Result<(StatusCode, Json<PaymentBody>), ApiError> {
@@ -647,7 +647,7 @@ async fn with_query_proof(
     state: &AppState,
     kassenzeichen: &str,
     params: &SignatureParams,
-    client: SocketAddr,
+    client: String,
 ) -> Result<Notice, ApiError> {
     let proof = proof_of(params.check_code.as_deref(), params.s.as_deref())?;
     verified(state, kassenzeichen, &proof, client).await
@@ -667,7 +667,7 @@ async fn with_query_proof(
 )]
 pub async fn girocode(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(kassenzeichen): Path<String>,
     ApiQuery(params): ApiQuery<SignatureParams>,
 ) -> Result<Response, ApiError> {
@@ -705,7 +705,7 @@ pub async fn girocode(
 )]
 pub async fn remind(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(kassenzeichen): Path<String>,
     ApiJson(request): ApiJson<ReminderRequest>,
 ) -> Result<(StatusCode, Json<ReminderBody>), ApiError> {
@@ -758,7 +758,7 @@ pub async fn remind(
 )]
 pub async fn object(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(kassenzeichen): Path<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<ObjectionRequest>,

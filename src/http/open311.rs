@@ -320,9 +320,9 @@ pub async fn create(
     };
     let mut new = checked_report(&state, &fields).map_err(Open311Error::bad)?;
     if let Some(bytes) = media {
-        let (mime, clean) = tokio::task::spawn_blocking(move || crate::uploads::sanitize(&bytes))
+        let (mime, clean) = crate::uploads::off_thread(move || crate::uploads::sanitize(&bytes))
             .await
-            .map_err(|_| Open311Error::bad("the photo cannot be read"))?
+            .ok_or_else(|| Open311Error::bad("the photo cannot be read"))?
             .map_err(|e| Open311Error::bad(format!("media: {e}")))?;
         use base64::Engine as _;
         new.photo = Some((
@@ -338,7 +338,7 @@ pub async fn create(
         .to_string();
     let report = state
         .reports
-        .create(&new, &agency, Utc::now())
+        .create(&new, &agency, None, Utc::now())
         .await
         .map_err(|e| Open311Error::internal(&e))?;
     Ok((

@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -45,34 +45,16 @@ pub async fn asset(request: Request) -> Response {
 #[derive(Clone)]
 pub struct ChatLimit {
     limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    client_ip_header: Option<Arc<str>>,
 }
 
 impl ChatLimit {
-    /// `per_minute` requests a minute after a burst of `burst`; the client address from the header
-    /// named (behind a proxy) or the TCP peer.
-    pub fn new(per_minute: u32, burst: u32, client_ip_header: Option<String>) -> ChatLimit {
+    /// `per_minute` requests a minute after a burst of `burst`.
+    pub fn new(per_minute: u32, burst: u32) -> ChatLimit {
         let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
         ChatLimit {
             limiter: Arc::new(RateLimiter::keyed(quota)),
-            client_ip_header: client_ip_header.map(|h| Arc::from(h.to_ascii_lowercase())),
         }
-    }
-
-    /// The client's address.
-    pub fn client(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
-        if let Some(name) = &self.client_ip_header {
-            let forwarded = headers
-                .get(name.as_ref())
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse().ok());
-            if forwarded.is_some() {
-                return forwarded;
-            }
-        }
-        peer.map(|p| p.ip())
     }
 }
 
@@ -83,7 +65,7 @@ pub async fn limit_chat(State(state): State<AppState>, request: Request, next: N
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    if let Some(client) = limit.client(request.headers(), peer)
+    if let Some(client) = state.client_addresses.client(request.headers(), peer)
         && let Err(not_until) = limit.limiter.check_key(&client)
     {
         let wait = not_until

@@ -3,7 +3,6 @@
 //! deadline. Amounts are integers in cents throughout.
 
 pub mod girocode;
-pub mod limiter;
 pub mod payment;
 pub mod qr;
 pub mod service;

@@ -51,8 +51,10 @@ pub fn png(code: &QrCode) -> Vec<u8> {
 
 /// The text of the first QR code found in an image (PNG or JPEG).
 pub fn decode(image_bytes: &[u8]) -> Result<String, QrError> {
-    let image = image::load_from_memory(image_bytes)
+    // Within the upload limits: a photo of huge dimensions is refused before it is decoded.
+    let image = crate::uploads::decode(image_bytes)
         .map_err(|e| QrError::Image(e.to_string()))?
+        .1
         .to_luma8();
     let (width, height) = (image.width() as usize, image.height() as usize);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::girocode::{self, Transfer};
-use super::limiter::FailureLimiter;
 use super::payment::SimulatedProvider;
 use super::store::{NewObjection, NoticeError, Objection, Payment};
 use super::{Notice, Notices, qr, qr_signature};
 use crate::booking::mail::{Mail, Mailer};
 use crate::config::NoticesSettings;
+use crate::limiter::{Attempt, AttemptLimiter};
 use crate::store::Database;
 
 /// The largest QR version EPC069-12 allows.
@@ -28,6 +28,12 @@ pub enum Proof {
     Signature(String),
 }
 
+/// Lookups one client may get wrong in the window.
+pub const CLIENT_ATTEMPTS: i64 = 5;
+/// Wrong check codes for one Kassenzeichen in the window, from whoever: enough that nobody locks out the
+/// holder alone, few enough that a guess spread over many addresses gets nowhere.
+pub const REFERENCE_ATTEMPTS: i64 = 20;
+
 /// The notices service.
 #[derive(Clone)]
 pub struct NoticeService {
@@ -36,8 +42,8 @@ pub struct NoticeService {
     qr_key: Vec<u8>,
     /// The built-in payment provider.
     pub provider: Arc<SimulatedProvider>,
-    /// Failed lookups.
-    pub limiter: Arc<FailureLimiter>,
+    /// Lookup attempts, per client and per Kassenzeichen (shared by every instance).
+    pub limiter: AttemptLimiter,
     /// Reminder and objection mails.
     pub mailer: Mailer,
     /// The settings.
@@ -66,7 +72,7 @@ impl NoticeService {
             notices,
             qr_key,
             provider: Arc::new(SimulatedProvider::new(provider_key, &settings.public_url)),
-            limiter: Arc::new(FailureLimiter::new()),
+            limiter: AttemptLimiter::new(database.clone()),
             mailer,
             settings: settings.clone(),
             uploads: crate::uploads::Uploads::new(database.clone()),
@@ -101,18 +107,32 @@ impl NoticeService {
         Some((kassenzeichen.to_string(), signature.to_string()))
     }
 
-    /// The notice, if the proof holds. Failures count against the client and the Kassenzeichen; an
-    /// unknown Kassenzeichen and a wrong proof are told apart by nobody.
+    /// The notice, if the proof holds. Every attempt counts against the client before the proof is
+    /// compared (a right one gives it back); a typed check code also counts against the Kassenzeichen.
+    /// A signature (the QR code on the letter) cannot be guessed, so others' wrong check codes never lock
+    /// out the holder of the letter. An unknown Kassenzeichen and a wrong proof are told apart by nobody.
     pub async fn verify(
         &self,
         kassenzeichen: &str,
         proof: &Proof,
         client: &str,
     ) -> Result<Verified, NoticeError> {
-        let keys = [format!("client:{client}"), format!("kz:{kassenzeichen}")];
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        if let Some(wait) = self.limiter.blocked(&keys) {
-            return Ok(Verified::Blocked(wait));
+        let client_key = format!("notice-client:{client}");
+        let reference_key = format!("notice-kz:{kassenzeichen}");
+        let mut limits = vec![(client_key.as_str(), CLIENT_ATTEMPTS)];
+        if matches!(proof, Proof::CheckCode(_)) {
+            limits.push((reference_key.as_str(), REFERENCE_ATTEMPTS));
+        }
+        let database = |e: sqlx::Error| NoticeError::Database(e.to_string());
+        if let Attempt::Blocked(seconds) = self
+            .limiter
+            .attempt(&limits, chrono::Utc::now())
+            .await
+            .map_err(database)?
+        {
+            return Ok(Verified::Blocked(std::time::Duration::from_secs(
+                seconds.unsigned_abs(),
+            )));
         }
         let found = self.notices.get(kassenzeichen).await?;
         let holds = found.as_ref().is_some_and(|(_, check)| match proof {
@@ -122,11 +142,11 @@ impl NoticeService {
             }
         });
         match found {
-            Some((notice, check)) if holds => Ok(Verified::Notice(Box::new(notice), check)),
-            _ => {
-                self.limiter.fail(&keys);
-                Ok(Verified::No)
+            Some((notice, check)) if holds => {
+                self.limiter.succeeded(&limits).await.map_err(database)?;
+                Ok(Verified::Notice(Box::new(notice), check))
             }
+            _ => Ok(Verified::No),
         }
     }
 

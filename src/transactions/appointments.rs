@@ -209,6 +209,7 @@ impl BookingContext {
             }),
             source_url: service.source_url.clone(),
             as_of: service.as_of.to_string(),
+            source_note: None,
         });
         let mut text = text;
         let documents = self.documents(&appointment.service, lang);
@@ -711,7 +712,7 @@ impl FormHandler for AppointmentBooking {
                 .await
             {
                 Ok(appointment) => appointment,
-                Err(BookingError::Closed(_)) => {
+                Err(BookingError::Closed("expired")) => {
                     // The hold ran out and the seat was freed: book the same time again if it is free.
                     let service = filled.get("service").cloned().unwrap_or_default();
                     let slot = filled
@@ -746,6 +747,8 @@ impl FormHandler for AppointmentBooking {
                             }
                         })?
                 }
+                // Cancelled meanwhile (in another tab): nothing to confirm.
+                Err(BookingError::Closed(_)) => return Err(format!("{}.", t.already_closed)),
                 Err(error) => {
                     tracing::warn!(%error, "confirming a reservation failed");
                     return Err(t.booking_failed.to_string());
@@ -847,6 +850,24 @@ impl FormHandler for BookingChanges {
                 return Vec::new();
             };
             let bookings = &self.context.bookings;
+            // A guess at the key: counted before it is compared, so a key cannot be found by trying.
+            let client = format!(
+                "{}:{}",
+                context.key.channel.as_str(),
+                context.key.conversation
+            );
+            let guess = match bookings.key_guess(&code, &client, context.now).await {
+                Ok(guess) => guess,
+                Err(error) => {
+                    slots.remove("code");
+                    slots.remove("key");
+                    let text = match error {
+                        BookingError::TooManyAttempts(_) => t.too_many_keys,
+                        _ => t.booking_failed,
+                    };
+                    return vec![Message::plain(text)];
+                }
+            };
             let found = if code.starts_with('K') {
                 bookings.registration(&code, &key).await.map(|r| {
                     (
@@ -873,6 +894,9 @@ impl FormHandler for BookingChanges {
                         )
                     })
             };
+            if !matches!(found, Err(BookingError::NotFound)) {
+                guess.right().await;
+            }
             match found {
                 Ok((true, description)) => {
                     slots.insert("booking".into(), description);

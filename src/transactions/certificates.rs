@@ -457,7 +457,7 @@ impl FormHandler for CertificateOrder {
                     .check(&request, "chat", context.now.date_naive(), lang)?;
             let stored = self
                 .orders
-                .create(&order, context.now)
+                .create(&order, Some(&context.idempotency_key), context.now)
                 .await
                 .map_err(|error| {
                     tracing::warn!(%error, "storing a certificate order failed");

@@ -531,9 +531,8 @@ impl ImageReader for NoticePhotoReader {
         Box::pin(async move {
             let bytes = bytes.to_vec();
             // Decoding a photo takes a few milliseconds of CPU: off the async threads.
-            let text = tokio::task::spawn_blocking(move || qr::decode(&bytes).ok())
+            let text = crate::uploads::off_thread(move || qr::decode(&bytes).ok())
                 .await
-                .ok()
                 .flatten()?;
             let (kassenzeichen, signature) = self.service.parse_link(&text)?;
             Some(format!(

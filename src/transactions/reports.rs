@@ -271,7 +271,7 @@ impl FormHandler for ReportIssue {
                 .to_string();
             let report = self
                 .reports
-                .create(&new, &agency, context.now)
+                .create(&new, &agency, Some(&context.idempotency_key), context.now)
                 .await
                 .map_err(|error| {
                     tracing::warn!(%error, "storing a report failed");
