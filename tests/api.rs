@@ -40,7 +40,7 @@ async fn a_question_gets_a_grounded_answer_card_in_the_contract_shape() {
         text.contains("Stand: "),
         "the card names the as-of date: {text}"
     );
-    assert_eq!(message["card"]["as_of"], "2026-11-23");
+    assert_eq!(message["card"]["as_of"], "2026-12-07");
     let actions: Vec<&str> = message["buttons"]
         .as_array()
         .unwrap()
@@ -291,7 +291,7 @@ async fn a_service_record_has_every_module_and_unknown_slugs_are_404() {
         "every Bürgerbüro is listed: {}",
         record["offices"]
     );
-    assert_eq!(record["as_of"], "2026-11-23");
+    assert_eq!(record["as_of"], "2026-12-07");
     assert!(
         record["languages"]
             .as_array()

@@ -210,6 +210,7 @@ pub fn answer_card(knowledge: &KnowledgeBase, service: &Service, lang: Lang) -> 
         link,
         source_url: service.source_url.clone(),
         as_of: service.as_of.to_string(),
+        source_note: text.source_note.clone(),
     }
 }
 
@@ -236,8 +237,13 @@ pub fn card_text(card: &Card, lang: Lang) -> String {
     let as_of = chrono::NaiveDate::parse_from_str(&card.as_of, "%Y-%m-%d")
         .map(|date| format_date(date, lang))
         .unwrap_or_else(|_| card.as_of.clone());
+    let note = card
+        .source_note
+        .as_deref()
+        .map(|note| format!(" · {note}"))
+        .unwrap_or_default();
     lines.push(format!(
-        "{}: {as_of} · {}: {}",
+        "{}: {as_of}{note} · {}: {}",
         labels.as_of, labels.source, card.source_url
     ));
     lines.join("\n")
@@ -281,8 +287,13 @@ pub fn detail_text(knowledge: &KnowledgeBase, service: &Service, lang: Lang) -> 
     if let Some(offices) = describe_offices(knowledge, service, text_lang) {
         lines.push(format!("{}: {offices}", labels.office));
     }
+    let note = text
+        .source_note
+        .as_deref()
+        .map(|note| format!(" · {note}"))
+        .unwrap_or_default();
     lines.push(format!(
-        "{}: {} · {}: {}",
+        "{}: {}{note} · {}: {}",
         labels.as_of,
         format_date(service.as_of, text_lang),
         labels.source,

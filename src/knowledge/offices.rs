@@ -175,6 +175,7 @@ pub fn office_card(office: &Office, now: DateTime<Utc>, lang: Lang) -> Card {
         link,
         source_url: office.source_url.clone(),
         as_of: office.as_of.to_string(),
+        source_note: localized(&office.source_note, lang).map(str::to_string),
     }
 }
 
@@ -294,6 +295,7 @@ mod tests {
             counters: None,
             source_url: "https://www.115.de".into(),
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            source_note: BTreeMap::new(),
         }
     }
 

@@ -191,6 +191,9 @@ pub struct Card {
     pub source_url: String,
     /// When the facts were checked (ISO date).
     pub as_of: String,
+    /// A caveat about the sources beside the date ("Angaben zu Linien aus 2018, nicht geprüft").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_note: Option<String>,
 }
 
 /// A hyperlink with its label.

@@ -57,6 +57,7 @@ impl Conversation for Fake {
                         }),
                         source_url: "https://www.leipzig.de/".into(),
                         as_of: "2026-11-23".into(),
+                        source_note: None,
                     }),
                     buttons: vec![
                         Button {
