@@ -729,3 +729,89 @@ async fn an_appointment_booked_in_the_chat_is_mailed_with_its_calendar_file() {
     }));
     app.stop().await;
 }
+
+/// Books in the chat by buttons and returns every text the citizen read.
+async fn book_in_chat(app: &TestApp, opening: &str, name: &str, email: &str) -> Vec<String> {
+    let mut read = Vec::new();
+    let texts = |reply: &Value| -> Vec<String> {
+        reply["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let first = app.ask(None, opening).await;
+    read.extend(texts(&first));
+    let session = first["session_id"].as_str().unwrap().to_string();
+    let press = |action: String| {
+        let session = session.clone();
+        async move {
+            let (status, body) = app
+                .chat(json!({"session_id": session, "action": action}))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body
+        }
+    };
+    let offices = press(format!("slot:office:{OFFICE}")).await;
+    read.extend(texts(&offices));
+    let slot = offices["messages"].as_array().unwrap().last().unwrap()["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["action"].as_str().unwrap().to_string())
+        .find(|a| a.starts_with("slot:start:"))
+        .expect("free times are offered");
+    read.extend(texts(&press(slot).await));
+    read.extend(texts(&app.ask(Some(&session), name).await));
+    read.extend(texts(&app.ask(Some(&session), email).await));
+    read.extend(texts(&press("confirm:yes".into()).await));
+    read
+}
+
+#[tokio::test]
+async fn the_sample_calendar_says_in_every_offer_and_confirmation_that_it_is_a_demonstration() {
+    let app = app_with(|_| {}).await;
+    let german = book_in_chat(
+        &app,
+        "Ich brauche einen Termin für einen Personalausweis",
+        "Erika Mustermann",
+        "erika@example.org",
+    )
+    .await;
+    let said = |texts: &[String], what: &str| texts.iter().filter(|t| t.contains(what)).count();
+    // The slot offer, the summary and the confirmation each say it.
+    assert!(
+        said(&german, "Vorführ-Kalender") >= 3,
+        "the calendar is said to be a demonstration: {german:#?}"
+    );
+    assert!(said(&german, "Ihr Termin ist gebucht") == 1, "{german:#?}");
+    let english = book_in_chat(
+        &app,
+        "I need an appointment for an identity card",
+        "John Smith",
+        "john@example.org",
+    )
+    .await;
+    assert!(
+        said(&english, "demonstration calendar") >= 3,
+        "the calendar is said to be a demonstration: {english:#?}"
+    );
+    // REST says it too.
+    let (start, _) = empty_slot(&app, SERVICE, OFFICE).await;
+    let (status, body) = post(&app, "/api/v1/appointments", &booking(&start, 1), None).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["sample"], true, "{body}");
+    let date = chrono::DateTime::parse_from_rfc3339(&start)
+        .unwrap()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let (_, slots) = app
+        .get(&format!(
+            "/api/v1/appointments/slots?service={SERVICE}&office={OFFICE}&date={date}"
+        ))
+        .await;
+    assert_eq!(slots["sample"], true, "{slots}");
+    app.stop().await;
+}

@@ -21,6 +21,19 @@ async fn the_sample_catalogue_is_loaded_and_marked_as_sample_data() {
     let (status, body) = app.get("/api/v1/courses?limit=100").await;
     assert_eq!(status, 200, "{body}");
     assert!(body["total"].as_u64().unwrap() >= 140, "{}", body["total"]);
+    // The chat says so wherever courses are shown, in plain words in easy German.
+    for (lang, said) in [
+        ("de", "erfundene Beispieldaten"),
+        ("de-leicht", "Diese Kurse sind ausgedacht"),
+        ("en", "invented sample data"),
+    ] {
+        let (status, reply) = app
+            .chat(serde_json::json!({"session_id": null, "text": "Ich suche einen Spanischkurs", "lang": lang}))
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        let text = reply["messages"].to_string();
+        assert!(text.contains(said), "{lang}: {text}");
+    }
     app.stop().await;
 }
 

@@ -27,8 +27,8 @@ use crate::store::{
 };
 pub use dialogue::{Dialogue, DialogueState, Slots};
 pub use policy::{
-    Decision, course_details, course_line, course_line_with, decide, local_date, office_decision,
-    percent_decode, percent_encode,
+    Decision, Thresholds, course_details, course_line, course_line_with, decide, local_date,
+    office_decision, percent_decode, percent_encode,
 };
 
 /// Intent names of the public contract that the engine itself produces.
@@ -80,6 +80,11 @@ pub trait Retriever: Send + Sync {
     fn courses(&self) -> Option<&CourseCatalog> {
         None
     }
+    /// The learned ranker's decision thresholds for questions in a language; none: the results'
+    /// coverage and the settings decide.
+    fn thresholds(&self, _lang: Lang) -> Option<Thresholds> {
+        None
+    }
 }
 
 impl Retriever for Knowledge {
@@ -89,7 +94,7 @@ impl Retriever for Knowledge {
         preferred: Lang,
         limit: usize,
     ) -> Result<SearchResults, IndexError> {
-        self.index.search(question, preferred, limit)
+        Knowledge::search(self, question, preferred, limit)
     }
 
     fn knowledge(&self) -> &KnowledgeBase {
@@ -113,6 +118,19 @@ impl Retriever for Knowledge {
 
     fn courses(&self) -> Option<&CourseCatalog> {
         Some(&self.courses)
+    }
+
+    fn thresholds(&self, lang: Lang) -> Option<Thresholds> {
+        self.ranker.model.as_ref().map(|model| {
+            let decision = model.decision(lang);
+            Thresholds {
+                answer: decision.answer,
+                sure: decision.sure,
+                suggest: decision.suggest,
+                over_intent: decision.sure,
+                learned: true,
+            }
+        })
     }
 }
 
@@ -139,6 +157,10 @@ pub trait FormHandler: Send + Sync {
         _lang: Lang,
     ) -> Result<String, String> {
         Ok(value.to_string())
+    }
+    /// A sentence said with the question for a slot (a caveat about what is offered).
+    fn question_note(&self, _slot: &str, _filled: &Slots, _lang: Lang) -> Option<String> {
+        None
     }
     /// Buttons to offer when asking for a slot.
     fn options<'a>(

@@ -9,6 +9,8 @@ pub struct Texts {
     pub fallback: &'static str,
     /// The question matched several services weakly.
     pub did_you_mean: &'static str,
+    /// Before a runner-up offered beside a direct answer ("Oder: Reisepass beantragen").
+    pub or_perhaps: &'static str,
     /// The citizen sent nothing readable.
     pub empty: &'static str,
     /// A button action that is unknown or refers to something that no longer exists.
@@ -47,6 +49,8 @@ pub struct Texts {
     pub facet_unknown: &'static str,
     /// Courses were found.
     pub courses_found: &'static str,
+    /// Said with courses that the catalogue marks as invented sample data.
+    pub courses_sample: &'static str,
     /// No course fits.
     pub courses_none: &'static str,
     /// Label before a course's fee.
@@ -70,6 +74,7 @@ const GERMAN: Texts = Texts {
                zum Beispiel mit dem Namen der Leistung („Personalausweis beantragen“). Persönlich hilft Ihnen \
                das Bürgertelefon unter 115 (Montag bis Freitag, 8 bis 18 Uhr).",
     did_you_mean: "Ich bin nicht sicher, was Sie meinen. Meinten Sie eines davon?",
+    or_perhaps: "Oder:",
     empty: "Bitte schreiben Sie Ihre Frage, zum Beispiel „Personalausweis beantragen“.",
     unknown_action: "Diese Auswahl ist nicht mehr gültig. Bitte stellen Sie Ihre Frage noch einmal.",
     unsupported_content: "Das kann ich hier noch nicht verarbeiten. Bitte schreiben Sie Ihre Frage als Text.",
@@ -91,7 +96,8 @@ const GERMAN: Texts = Texts {
                       (Montag bis Freitag, 8 bis 18 Uhr); dringende Fragen auch unter 115.",
     language_switched: "Gern, ich antworte jetzt auf Deutsch.",
     facet_unknown: "Dazu steht in meiner Auskunft nichts Genaues. Die Einzelheiten finden Sie hier:",
-    courses_found: "Diese Kurse der Volkshochschule passen (Beispieldaten):",
+    courses_found: "Diese Kurse der Volkshochschule passen:",
+    courses_sample: "Hinweis: Diese Kurse sind erfundene Beispieldaten, nicht das echte Programm der VHS Leipzig. Das echte Programm steht auf vhs-leipzig.de.",
     courses_none: "Dazu habe ich keinen passenden Kurs gefunden. Versuchen Sie ein anderes Thema oder sehen Sie \
                    ins Programm auf vhs-leipzig.de.",
     fee: "Entgelt",
@@ -107,6 +113,7 @@ const EASY_GERMAN: Texts = Texts {
     fallback: "Das weiß ich leider nicht. Bitte fragen Sie mit anderen Worten. Oder rufen Sie an: \
                Telefon 115. Montag bis Freitag. Von 8 Uhr bis 18 Uhr.",
     did_you_mean: "Ich bin nicht sicher. Meinen Sie eins davon?",
+    or_perhaps: "Oder:",
     empty: "Bitte schreiben Sie Ihre Frage.",
     unknown_action: "Das geht nicht mehr. Bitte fragen Sie noch einmal.",
     unsupported_content: "Das kann ich nicht lesen. Bitte schreiben Sie Ihre Frage.",
@@ -127,7 +134,8 @@ const EASY_GERMAN: Texts = Texts {
     handoff_waiting: "Ihre Nachricht ist da. Ein Mensch antwortet Ihnen hier. Oder rufen Sie an: Telefon 115.",
     language_switched: "Gut. Ich schreibe jetzt in Leichter Sprache.",
     facet_unknown: "Das weiß ich nicht genau. Hier steht mehr:",
-    courses_found: "Diese Kurse passen (Beispiele):",
+    courses_found: "Diese Kurse passen:",
+    courses_sample: "Wichtig: Diese Kurse sind ausgedacht. Es gibt sie nicht wirklich. Die echten Kurse stehen im Internet: vhs-leipzig.de.",
     courses_none: "Ich habe keinen Kurs gefunden. Fragen Sie nach einem anderen Thema.",
     fee: "Preis",
     reduced: "billiger",
@@ -143,6 +151,7 @@ const ENGLISH: Texts = Texts {
                of the service (\"apply for an identity card\"). For personal help, call the citizens' hotline \
                115 (Monday to Friday, 8 am to 6 pm).",
     did_you_mean: "I'm not sure what you mean. Did you mean one of these?",
+    or_perhaps: "Or:",
     empty: "Please type your question, for example \"apply for an identity card\".",
     unknown_action: "This choice is no longer valid. Please ask your question again.",
     unsupported_content: "I cannot process that here yet. Please type your question.",
@@ -164,7 +173,8 @@ const ENGLISH: Texts = Texts {
                       for urgent questions call 115.",
     language_switched: "Sure, I will answer in English from now on.",
     facet_unknown: "My information does not say exactly. You find the details here:",
-    courses_found: "These adult-education courses fit (sample data):",
+    courses_found: "These adult-education courses fit:",
+    courses_sample: "Note: these courses are invented sample data, not the real programme of the VHS Leipzig. The real programme is at vhs-leipzig.de.",
     courses_none: "I found no course on that. Try another topic or look at the programme on vhs-leipzig.de.",
     fee: "Fee",
     reduced: "reduced",
@@ -180,6 +190,7 @@ const UKRAINIAN: Texts = Texts {
                інакше, наприклад назвою послуги. Особисто вам допоможуть за телефоном 115 (з понеділка по \
                п'ятницю, з 8 до 18 години).",
     did_you_mean: "Я не впевнений, що ви маєте на увазі. Можливо, щось із цього?",
+    or_perhaps: "Або:",
     empty: "Будь ласка, напишіть своє запитання.",
     unknown_action: "Цей вибір більше не дійсний. Будь ласка, поставте запитання ще раз.",
     unsupported_content: "Я поки що не можу це обробити. Будь ласка, напишіть запитання текстом.",
@@ -201,7 +212,8 @@ const UKRAINIAN: Texts = Texts {
                       18 години); термінові питання — за телефоном 115.",
     language_switched: "Добре, відтепер я відповідаю українською.",
     facet_unknown: "У моїй довідці про це нічого точного немає. Подробиці тут:",
-    courses_found: "Ці курси народного університету підходять (приклади):",
+    courses_found: "Ці курси народного університету підходять:",
+    courses_sample: "Увага: ці курси вигадані для прикладу, це не справжня програма VHS Leipzig. Справжня програма: vhs-leipzig.de.",
     courses_none: "Я не знайшов відповідного курсу. Спробуйте іншу тему або перегляньте програму на vhs-leipzig.de.",
     fee: "Вартість",
     reduced: "пільгова",
@@ -216,6 +228,7 @@ const ARABIC: Texts = Texts {
     fallback: "عذرًا، لا تتوفر لدي معلومات موثوقة حول ذلك. يُرجى صياغة سؤالك بطريقة أخرى، مثلًا باسم الخدمة. \
                للمساعدة الشخصية اتصل بالرقم 115 (من الاثنين إلى الجمعة، من 8 صباحًا حتى 6 مساءً).",
     did_you_mean: "لست متأكدًا مما تقصده. هل تقصد أحد هذه الخيارات؟",
+    or_perhaps: "أو:",
     empty: "يُرجى كتابة سؤالك.",
     unknown_action: "هذا الاختيار لم يعد صالحًا. يُرجى طرح سؤالك مرة أخرى.",
     unsupported_content: "لا يمكنني معالجة ذلك هنا بعد. يُرجى كتابة سؤالك نصًا.",
@@ -236,7 +249,8 @@ const ARABIC: Texts = Texts {
                       للأسئلة العاجلة اتصل بالرقم 115.",
     language_switched: "حسنًا، سأجيب بالعربية من الآن.",
     facet_unknown: "لا تذكر معلوماتي ذلك بدقة. تجد التفاصيل هنا:",
-    courses_found: "هذه الدورات في الجامعة الشعبية مناسبة (بيانات تجريبية):",
+    courses_found: "هذه الدورات في الجامعة الشعبية مناسبة:",
+    courses_sample: "ملاحظة: هذه الدورات بيانات تجريبية مختلقة، وليست البرنامج الحقيقي لـ VHS Leipzig. البرنامج الحقيقي على vhs-leipzig.de.",
     courses_none: "لم أجد دورة مناسبة. جرّب موضوعًا آخر أو اطّلع على البرنامج في vhs-leipzig.de.",
     fee: "الرسوم",
     reduced: "مخفّضة",
@@ -288,6 +302,7 @@ mod tests {
                 t.language_switched,
                 t.facet_unknown,
                 t.courses_found,
+                t.courses_sample,
                 t.courses_none,
                 t.fee,
                 t.reduced,

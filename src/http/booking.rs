@@ -42,6 +42,8 @@ pub struct SlotParams {
 pub struct SlotsResponse {
     /// The slots of the day that have not begun, by start.
     pub slots: Vec<SlotBody>,
+    /// True while the calendar is sample data: a demonstration, no real appointments.
+    pub sample: bool,
 }
 
 /// One slot.
@@ -97,9 +99,11 @@ pub struct AppointmentBody {
     /// Whether the confirmation e-mail was accepted by the SMTP server (null when not attempted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_sent: Option<bool>,
+    /// True while the calendar is sample data: the appointment is a demonstration, not real.
+    pub sample: bool,
 }
 
-fn appointment_body(appointment: &Appointment) -> AppointmentBody {
+fn appointment_body(appointment: &Appointment, sample: bool) -> AppointmentBody {
     AppointmentBody {
         code: appointment.code.clone(),
         key: appointment.key.clone(),
@@ -110,6 +114,7 @@ fn appointment_body(appointment: &Appointment) -> AppointmentBody {
         end: appointment.end,
         ics_url: BookingContext::ics_url(appointment),
         mail_sent: None,
+        sample,
     }
 }
 
@@ -367,7 +372,10 @@ pub async fn slots(
         }));
     }
     slots.sort_by(|a, b| a.start.cmp(&b.start).then(a.office.cmp(&b.office)));
-    Ok(Json(SlotsResponse { slots }))
+    Ok(Json(SlotsResponse {
+        slots,
+        sample: state.booking.sample(),
+    }))
 }
 
 /// Books an appointment (confirmed at once). Send an `Idempotency-Key` header: a retry with the same key
@@ -431,7 +439,7 @@ pub async fn book(
         idempotency: idempotency.map(|key| (format!("api:{key}"), fingerprint)),
     };
     let (appointment, fresh) = bookings.book(&new, now).await.map_err(booking_error)?;
-    let mut body = appointment_body(&appointment);
+    let mut body = appointment_body(&appointment, state.booking.sample());
     // A replay answers as the first time, without a second mail.
     if fresh && state.booking.mailer.enabled() {
         let sent = state.booking.mail_confirmation(&appointment, lang).await;
@@ -472,7 +480,7 @@ pub async fn appointment(
         bookings.appointment(&code, &params.key, Utc::now())
     })
     .await?;
-    Ok(Json(appointment_body(&appointment)))
+    Ok(Json(appointment_body(&appointment, state.booking.sample())))
 }
 
 /// Runs a look-up by code and key as a counted guess at the key: a wrong key (not found) keeps counting
@@ -521,7 +529,7 @@ pub async fn cancel(
         bookings.cancel(&code, &params.key, Utc::now())
     })
     .await?;
-    Ok(Json(appointment_body(&appointment)))
+    Ok(Json(appointment_body(&appointment, state.booking.sample())))
 }
 
 /// The appointment as an iCalendar file.

@@ -50,6 +50,9 @@ pub struct Course {
     pub seats: u32,
     /// Registrations in the export (the course system's count when it was exported).
     pub registered: u32,
+    /// The export says it is invented sample data (`<kufer quelle="Beispieldaten">`): the course does
+    /// not exist, and citizens are told so.
+    pub sample: bool,
 }
 
 impl Course {
@@ -160,6 +163,11 @@ pub fn import_kufer(xml: &str, file: &Path) -> Result<Vec<Course>, Vec<Problem>>
     };
     let mut courses = Vec::new();
     let mut problems = Vec::new();
+    let root = document.root_element();
+    let sample = root
+        .attribute("quelle")
+        .is_some_and(|q| q.trim().eq_ignore_ascii_case("beispieldaten"))
+        || root.attribute("sample") == Some("true");
     let line_of = |node: roxmltree::Node| document.text_pos_at(node.range().start).row as usize;
     for kurs in document.descendants().filter(|n| n.has_tag_name("kurs")) {
         let line = line_of(kurs);
@@ -344,6 +352,7 @@ pub fn import_kufer(xml: &str, file: &Path) -> Result<Vec<Course>, Vec<Problem>>
             reduced_fee_cents,
             seats,
             registered,
+            sample,
         });
     }
     if problems.is_empty() {
@@ -627,6 +636,18 @@ mod tests {
         );
         assert_eq!(parse_german_amount("1.250,50"), Some(125050));
         assert_eq!(parse_german_amount("12.5"), None);
+    }
+
+    #[test]
+    fn only_an_export_that_says_so_is_sample_data() {
+        let real = import_kufer(EXPORT, Path::new("kurse.xml")).unwrap();
+        assert!(real.iter().all(|c| !c.sample));
+        let marked = EXPORT.replace(
+            r#"<kufer export="kurse">"#,
+            r#"<kufer export="kurse" quelle="Beispieldaten">"#,
+        );
+        let sample = import_kufer(&marked, Path::new("kurse.xml")).unwrap();
+        assert!(sample.iter().all(|c| c.sample));
     }
 
     #[test]

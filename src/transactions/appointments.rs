@@ -86,6 +86,20 @@ fn slot_button(
 }
 
 impl BookingContext {
+    /// Whether the calendar is sample data (knowledge/appointments.toml says so).
+    pub fn sample(&self) -> bool {
+        self.knowledge.schedule.sample
+    }
+
+    /// The text with the sample-calendar caveat after it, while the calendar is sample data.
+    pub fn with_sample_note(&self, text: String, lang: Lang) -> String {
+        if self.sample() {
+            format!("{text}\n\n{}", booking_texts(lang).sample_calendar)
+        } else {
+            text
+        }
+    }
+
     /// The office's name and address on one line.
     pub fn office_line(&self, office: &str, lang: Lang) -> String {
         match self.knowledge.base.office(office) {
@@ -193,6 +207,7 @@ impl BookingContext {
             appointment.key,
             t.keep_code,
         );
+        let text = self.with_sample_note(text, lang);
         let card = service.map(|service| Card {
             title: self.service_name(&appointment.service, lang),
             passage: format!(
@@ -687,7 +702,12 @@ impl FormHandler for AppointmentBooking {
             };
             lines.push(format!("{} {}{suffix}", t.held_until, format_time(until)));
         }
-        lines.join("\n")
+        self.context.with_sample_note(lines.join("\n"), lang)
+    }
+
+    fn question_note(&self, slot: &str, _filled: &Slots, lang: Lang) -> Option<String> {
+        (slot == "start" && self.context.sample())
+            .then(|| booking_texts(lang).sample_calendar.to_string())
     }
 
     fn commit<'a>(

@@ -101,6 +101,10 @@ impl FormHandler for CourseSearch {
                 text.push_str("\n- ");
                 text.push_str(&course_line_with(hit.course, free, lang));
             }
+            if listed.iter().any(|hit| hit.course.sample) {
+                text.push_str("\n\n");
+                text.push_str(t.courses_sample);
+            }
             let buttons = listed
                 .iter()
                 .map(|hit| Button {

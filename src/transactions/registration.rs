@@ -329,6 +329,14 @@ impl FormHandler for CourseRegistration {
         if let Some(email) = filled.get("email") {
             lines.push(format!("{}: {email}", t.email));
         }
+        if filled
+            .get("course")
+            .and_then(|id| self.course(id))
+            .is_some_and(|c| c.sample)
+        {
+            lines.push(String::new());
+            lines.push(crate::engine::texts::texts(lang).courses_sample.to_string());
+        }
         lines.join("\n")
     }
 
@@ -380,7 +388,14 @@ impl FormHandler for CourseRegistration {
                     registration.key,
                     t.mail_cancel_hint
                 )),
-                Message::plain(mailed),
+                Message::plain(if course.sample {
+                    format!(
+                        "{mailed}\n\n{}",
+                        crate::engine::texts::texts(lang).courses_sample
+                    )
+                } else {
+                    mailed.to_string()
+                }),
             ])
         })
     }
