@@ -161,6 +161,33 @@ impl Report {
         )
     }
 
+    /// Service lines whose first candidate (the answer, or the first "did you mean" button) is right.
+    pub fn ranked_first(&self) -> usize {
+        self.of(Kind::Service)
+            .filter(|o| {
+                o.top3.first().is_some_and(|slug| {
+                    o.question
+                        .expected
+                        .contains(&Expected::Service(slug.clone()))
+                })
+            })
+            .count()
+    }
+
+    /// Service lines answered directly with a service that is not the expected one.
+    pub fn wrong_direct(&self) -> usize {
+        self.of(Kind::Service)
+            .filter(|o| !o.top1_ok && o.service.is_some())
+            .count()
+    }
+
+    /// Service lines that got no direct answer ("did you mean" or the fallback).
+    pub fn not_answered(&self) -> usize {
+        self.of(Kind::Service)
+            .filter(|o| o.service.is_none())
+            .count()
+    }
+
     /// Out-of-scope lines that were answered anyway (must be 0).
     pub fn out_of_scope_answered(&self) -> usize {
         self.of(Kind::OutOfScope).filter(|o| !o.top1_ok).count()
@@ -215,9 +242,13 @@ impl fmt::Display for Report {
         let out_of_scope = self.of(Kind::OutOfScope).count();
         writeln!(
             f,
-            "service questions: {services}; top-1 {:.1} % ({}), top-3 {:.1} % ({}){}",
+            "service questions: {services}; top-1 {:.1} % ({}), wrong direct answers {:.1} % ({}), not answered directly {}, ranked first {:.1} %, top-3 {:.1} % ({}){}",
             self.top1() * 100.0,
             self.of(Kind::Service).filter(|o| o.top1_ok).count(),
+            ratio(self.wrong_direct(), services) * 100.0,
+            self.wrong_direct(),
+            self.not_answered(),
+            ratio(self.ranked_first(), services) * 100.0,
             self.top3() * 100.0,
             self.of(Kind::Service).filter(|o| o.top3_ok).count(),
             if self.skipped > 0 {
@@ -278,7 +309,6 @@ pub async fn run(
                 .filter_map(|b| b.action.strip_prefix("service:").map(String::from)),
         );
         let hits = knowledge
-            .index
             .search(&question.text, Lang::De, 3)
             .map_err(|e| e.to_string())?;
         for slug in candidates.chain(hits.hits.into_iter().map(|h| h.slug)) {

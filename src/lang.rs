@@ -29,8 +29,9 @@ impl Lang {
     /// Every language, German first.
     pub const ALL: [Lang; 5] = [Lang::De, Lang::En, Lang::DeLeicht, Lang::Uk, Lang::Ar];
 
-    /// The languages the search index covers: content is written in these.
-    pub const SEARCHABLE: [Lang; 2] = [Lang::De, Lang::En];
+    /// The languages the search index covers: content and example questions are written in these
+    /// (Leichte Sprache is searched as German).
+    pub const SEARCHABLE: [Lang; 4] = [Lang::De, Lang::En, Lang::Uk, Lang::Ar];
 
     /// The BCP 47 tag.
     pub fn tag(self) -> &'static str {
@@ -55,7 +56,26 @@ impl Lang {
     pub fn search_lang(self) -> Lang {
         match self {
             Lang::De | Lang::DeLeicht => Lang::De,
-            Lang::En | Lang::Uk | Lang::Ar => Lang::En,
+            other => other,
+        }
+    }
+
+    /// The language a text's script names: Arabic or Ukrainian (Cyrillic) when most of its letters are
+    /// in that script; none for Latin script (German or English, which only the words tell apart).
+    pub fn by_script(text: &str) -> Option<Lang> {
+        let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+        if letters.is_empty() {
+            return None;
+        }
+        let share = |test: fn(char) -> bool| {
+            letters.iter().filter(|c| test(**c)).count() as f32 / letters.len() as f32
+        };
+        if share(is_arabic) > 0.5 {
+            Some(Lang::Ar)
+        } else if share(is_cyrillic) > 0.5 {
+            Some(Lang::Uk)
+        } else {
+            None
         }
     }
 
@@ -94,6 +114,16 @@ impl FromStr for Lang {
     fn from_str(tag: &str) -> Result<Lang, UnsupportedLang> {
         Lang::negotiate(tag).ok_or_else(|| UnsupportedLang(tag.to_string()))
     }
+}
+
+/// Letters of the Arabic script blocks.
+pub fn is_arabic(c: char) -> bool {
+    matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// Letters of the Cyrillic script blocks.
+pub fn is_cyrillic(c: char) -> bool {
+    matches!(c as u32, 0x0400..=0x052F)
 }
 
 #[cfg(test)]

@@ -50,11 +50,31 @@ enum Command {
         #[arg(long)]
         lang: Option<String>,
     },
-    /// Cross-validate the intent classifier on the examples of intents/ (k folds) and print the accuracy.
+    /// Cross-validate the intent classifier on the examples of intents/ (k folds) and print the accuracy;
+    /// with --services, the answer ranker on the example questions of knowledge/questions/.
     Crossval {
         /// Number of folds.
         #[arg(long, default_value_t = 5)]
         folds: usize,
+        /// Cross-validate the answer ranker instead (direct answers, wrong ones, top-3, refusals, MRR).
+        #[arg(long)]
+        services: bool,
+        /// With --services: list the held-out questions whose service was not ranked first.
+        #[arg(long)]
+        misses: bool,
+    },
+    /// Train the answer ranker on the example questions and write knowledge/ranker.toml (weights and the
+    /// decision thresholds chosen by cross-validation); prints the cross-validation figures.
+    Train {
+        /// Number of folds for choosing the thresholds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Print the figures without writing the model.
+        #[arg(long)]
+        dry_run: bool,
+        /// List the held-out questions whose service was not ranked first.
+        #[arg(long)]
+        misses: bool,
     },
     /// Import service descriptions (XZuFi XML, PVOG JSON) or the open-data office directory (Turtle)
     /// into knowledge files; run `auskunft check` afterwards.
@@ -185,7 +205,21 @@ fn main() -> ExitCode {
                 &settings.intents.dir,
                 catalog,
             ),
-            Command::Crossval { folds } => crossval(&settings, folds).await,
+            Command::Crossval {
+                folds,
+                services: false,
+                ..
+            } => crossval(&settings, folds).await,
+            Command::Crossval {
+                folds,
+                services: true,
+                misses,
+            } => train(&settings, folds, true, misses).await,
+            Command::Train {
+                folds,
+                dry_run,
+                misses,
+            } => train(&settings, folds, dry_run, misses).await,
             Command::Ask { question, lang } => ask(&settings, &question, lang).await,
             Command::Import {
                 format: ImportFormat::Notices { file, out },
@@ -261,6 +295,20 @@ fn check(
         problems.extend(auskunft::knowledge::load::check_catalog(
             &content, catalog, knowledge,
         ));
+    }
+    if let Some(knowledge) = &knowledge {
+        // Warnings, not errors: the city can ship while it finds better pages.
+        let weak = auskunft::knowledge::load::weak_sources(knowledge);
+        for (slug, url, why) in &weak {
+            eprintln!("warning: services/{slug}.toml: source_url {url} {why}");
+        }
+        if !weak.is_empty() {
+            eprintln!(
+                "warning: {} of {} entries have a weak source (see above)",
+                weak.len(),
+                knowledge.services.len()
+            );
+        }
     }
     match knowledge {
         Some(knowledge) if problems.is_empty() => {
@@ -342,7 +390,7 @@ async fn ask(
         .map(|(intent, p)| format!("{intent} {p:.2}"))
         .collect();
     println!("\nintents: {}", intents.join(", "));
-    let results = knowledge.index.search(question, preferred, 5)?;
+    let results = knowledge.search(question, preferred, 5)?;
     let analyzed = knowledge
         .index
         .analyzer(results.lang)
@@ -387,13 +435,75 @@ async fn ask(
             .map(|(word, importance, cover)| format!("{word} {cover:.2}x{importance:.1}"))
             .collect();
         println!(
-            "  {:<32} score {:>7.3}  confidence {:.2}  phrase {:.2}  [{}]",
+            "  {:<32} probability {:.2}  score {:>7.3}  coverage {:.2}  phrase {:.2}  [{}]",
             hit.slug,
+            hit.probability,
             hit.score,
             hit.confidence,
             hit.phrase,
             words.join(", ")
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn train(
+    settings: &Settings,
+    folds: usize,
+    dry_run: bool,
+    misses: bool,
+) -> anyhow::Result<ExitCode> {
+    // Without the current model: it is what is being made (and may be for other features).
+    let dir = settings.knowledge.dir.clone();
+    let knowledge = Arc::new(
+        tokio::task::spawn_blocking(move || {
+            auskunft::knowledge::Knowledge::open_with(&dir, None, false)
+        })
+        .await?
+        .with_context(|| {
+            format!(
+                "failed to load the knowledge base from {}",
+                settings.knowledge.dir.display()
+            )
+        })?,
+    );
+    let started = std::time::Instant::now();
+    let examples = knowledge.base.examples.questions.len();
+    let out_of_scope = knowledge.base.examples.out_of_scope.len();
+    eprintln!(
+        "scoring {examples} example questions and {out_of_scope} out-of-scope examples, {folds} folds ..."
+    );
+    let trained = format!(
+        "auskunft train on {} with {examples} example questions and {out_of_scope} out-of-scope examples; thresholds by {folds}-fold cross-validation",
+        chrono::Utc::now().date_naive()
+    );
+    let fitted = {
+        let knowledge = Arc::clone(&knowledge);
+        tokio::task::spawn_blocking(move || {
+            auskunft::knowledge::training::fit(&knowledge, folds, &trained)
+        })
+        .await?
+    };
+    let (model, report) = fitted;
+    if misses {
+        for miss in &report.misses {
+            println!("MISS\t{miss}");
+        }
+    }
+    println!(
+        "{folds}-fold cross-validation of the answer ranker ({:.1} s):\n{report}",
+        started.elapsed().as_secs_f64()
+    );
+    if !dry_run {
+        let path = settings
+            .knowledge
+            .dir
+            .join(auskunft::knowledge::RANKER_FILE);
+        let header = "# The answer ranker's learned model: feature weights and decision thresholds. Written by\n\
+                      # `auskunft train` from knowledge/questions/ and out-of-scope.toml; do not edit by hand.\n";
+        std::fs::write(&path, format!("{header}{}", toml::to_string(&model)?))
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        println!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

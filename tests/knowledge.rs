@@ -265,3 +265,41 @@ fn an_over_long_chat_answer_is_refused() {
         "{problems:#?}"
     );
 }
+
+#[test]
+fn weak_sources_are_listed_as_warnings() {
+    let knowledge = load_dir(&common::knowledge_dir()).unwrap();
+    let weak = auskunft::knowledge::load::weak_sources(&knowledge);
+    let slugs: Vec<&str> = weak.iter().map(|(slug, _, _)| slug.as_str()).collect();
+    // A city page deep link is not weak; a bare home page is.
+    let specific = knowledge
+        .services
+        .iter()
+        .find(|s| s.source_url.starts_with("https://www.leipzig.de/") && s.source_url.len() > 30)
+        .expect("some entry cites a specific city page");
+    assert!(
+        !slugs.contains(&specific.slug.as_str()),
+        "{}",
+        specific.slug
+    );
+    let bare: Vec<&str> = knowledge
+        .services
+        .iter()
+        .filter(|s| s.source_url.trim_end_matches('/') == "https://www.leipzig.de")
+        .map(|s| s.slug.as_str())
+        .collect();
+    assert!(
+        !bare.is_empty() && bare.iter().all(|slug| slugs.contains(slug)),
+        "{bare:?}"
+    );
+    let elsewhere = knowledge
+        .services
+        .iter()
+        .find(|s| s.source_url.starts_with("https://amt24.sachsen.de/"))
+        .expect("some entry cites the Land's portal");
+    assert!(
+        slugs.contains(&elsewhere.slug.as_str()),
+        "{}",
+        elsewhere.slug
+    );
+}

@@ -18,7 +18,7 @@ use crate::knowledge::card::{
 };
 use crate::knowledge::courses::Course;
 use crate::knowledge::offices::{OfficeHit, TIME_ZONE, office_card};
-use crate::knowledge::{Office, SearchResults, Service};
+use crate::knowledge::{Office, SearchHit, SearchResults, Service};
 use crate::lang::Lang;
 use crate::nlu::entities::{Entities, Entity};
 use crate::nlu::{Form, Nlu};
@@ -58,6 +58,8 @@ pub enum Decision {
         slug: String,
         /// How sure the match is.
         confidence: f32,
+        /// Likely runners-up, offered as buttons beside the answer (the answer is likely, not sure).
+        alternatives: Vec<String>,
     },
     /// Offer these services as "did you mean" buttons.
     Suggest {
@@ -70,13 +72,101 @@ pub enum Decision {
     Fallback,
 }
 
-/// Decides between answer, suggestion and fallback from search results: the best hit is answered when it
-/// covers enough of the question and no other hit is nearly as good.
-pub fn decide(results: &SearchResults, settings: &super::EngineSettings) -> Decision {
+/// The learned probability from which a candidate is plausible: offered beside a likely answer, and enough
+/// to ground a sure intent.
+const PLAUSIBLE: f32 = 0.1;
+
+/// Where the probabilities of the search results turn into decisions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// From here the best hit is answered directly.
+    pub answer: f32,
+    /// From here it is answered without alternatives.
+    pub sure: f32,
+    /// From here (below `answer`) hits are offered as "did you mean"; below it, the question is refused.
+    /// For a learned ranker: the probability that the service is among the three best.
+    pub suggest: f32,
+    /// From here a knowledge answer about an entry outside an unsure intent's own wins over the intent.
+    pub over_intent: f32,
+    /// Whether the probabilities are a learned ranker's (else: the coverage of the question).
+    pub learned: bool,
+}
+
+impl Thresholds {
+    /// The thresholds of the coverage-based decision, from the settings (no learned ranker).
+    pub fn from_settings(settings: &super::EngineSettings) -> Thresholds {
+        Thresholds {
+            answer: settings.answer_threshold,
+            sure: settings.answer_threshold,
+            suggest: settings.suggest_threshold,
+            over_intent: SERVICE_OVER_INTENT,
+            learned: false,
+        }
+    }
+
+    /// Whether a hit is likely enough to answer.
+    pub fn answers(&self, hit: &SearchHit) -> bool {
+        hit.probability >= self.answer
+    }
+
+    /// Whether a hit is a plausible candidate at all (a runner-up worth a button).
+    pub fn plausible(&self, hit: &SearchHit) -> bool {
+        if self.learned {
+            hit.probability >= PLAUSIBLE
+        } else {
+            hit.probability >= self.suggest
+        }
+    }
+}
+
+/// Decides between answer, suggestion and fallback from search results. With a learned ranker the
+/// calibrated probability decides: answered from `answer` (with the likely runners-up as buttons below
+/// `sure`), suggested from `suggest`, else refused. Without one, the best hit is answered when it covers
+/// enough of the question and no other hit is nearly as good.
+pub fn decide(results: &SearchResults, thresholds: &Thresholds) -> Decision {
     let Some(best) = results.hits.first() else {
         return Decision::Fallback;
     };
-    if best.confidence < settings.suggest_threshold {
+    if thresholds.learned {
+        let plausible: Vec<String> = results
+            .hits
+            .iter()
+            .filter(|hit| thresholds.plausible(hit))
+            .take(SUGGESTIONS)
+            .map(|hit| hit.slug.clone())
+            .collect();
+        if thresholds.answers(best) {
+            let alternatives = if best.probability < thresholds.sure {
+                plausible.into_iter().skip(1).take(2).collect()
+            } else {
+                Vec::new()
+            };
+            return Decision::Answer {
+                slug: best.slug.clone(),
+                confidence: best.probability,
+                alternatives,
+            };
+        }
+        let among_three: f32 = results
+            .hits
+            .iter()
+            .take(SUGGESTIONS)
+            .map(|h| h.probability)
+            .sum();
+        if among_three >= thresholds.suggest {
+            return Decision::Suggest {
+                slugs: results
+                    .hits
+                    .iter()
+                    .take(SUGGESTIONS)
+                    .map(|hit| hit.slug.clone())
+                    .collect(),
+                confidence: best.probability,
+            };
+        }
+        return Decision::Fallback;
+    }
+    if best.confidence < thresholds.suggest {
         return Decision::Fallback;
     }
     let runner_up_close = results.hits.get(1).is_some_and(|second| {
@@ -84,16 +174,17 @@ pub fn decide(results: &SearchResults, settings: &super::EngineSettings) -> Deci
             && second.phrase >= best.phrase - 0.1
             && second.score >= best.score * 0.85
     });
-    if best.confidence >= settings.answer_threshold && !runner_up_close {
+    if best.confidence >= thresholds.answer && !runner_up_close {
         return Decision::Answer {
             slug: best.slug.clone(),
             confidence: best.confidence,
+            alternatives: Vec::new(),
         };
     }
     let slugs = results
         .hits
         .iter()
-        .filter(|hit| hit.confidence >= settings.suggest_threshold)
+        .filter(|hit| hit.confidence >= thresholds.suggest)
         .take(SUGGESTIONS)
         .map(|hit| hit.slug.clone())
         .collect();
@@ -481,8 +572,9 @@ impl Engine {
         let results = self.search(text, lang)?;
         // A confident knowledge answer outside the intent's own entries wins over an unsure intent
         // ("Jemand ist zu Hause verstorben" is a question about a death, not a report).
+        let thresholds = self.thresholds(&results);
         let knowledge_wins = results.hits.first().is_some_and(|hit| {
-            hit.confidence >= SERVICE_OVER_INTENT
+            hit.probability >= thresholds.over_intent
                 && !nlu.relates(&top_intent, &hit.slug)
                 && probability < SURE_INTENT
         });
@@ -492,13 +584,13 @@ impl Engine {
         let known_topic = results
             .hits
             .first()
-            .is_some_and(|hit| hit.confidence >= self.settings.answer_threshold);
+            .is_some_and(|hit| thresholds.answers(hit));
         // Without a handler the answer is a knowledge card, so the knowledge must know the topic.
         let has_handler = self.handler_for(nlu, &top_intent).is_some();
         let related_topic = results
             .hits
             .iter()
-            .any(|hit| nlu.relates(&top_intent, &hit.slug) && hit.confidence >= RELATED_GROUNDING);
+            .any(|hit| nlu.relates(&top_intent, &hit.slug) && self.grounds(&thresholds, hit));
         // A transaction is about the city's business: a message with words neither the knowledge base
         // nor the intent's examples know ("Termin beim Friseur", "meine Stromrechnung bezahlen") is not.
         // Searches (refinable forms) take any topic: "Klettern" finds no course, and says so.
@@ -578,10 +670,7 @@ impl Engine {
                 let related: Vec<&str> = results
                     .hits
                     .iter()
-                    .filter(|hit| {
-                        hit.confidence >= self.settings.suggest_threshold
-                            && nlu.relates(&top_intent, &hit.slug)
-                    })
+                    .filter(|hit| thresholds.plausible(hit) && nlu.relates(&top_intent, &hit.slug))
                     .map(|hit| hit.slug.as_str())
                     .collect();
                 let named = related
@@ -618,6 +707,52 @@ impl Engine {
         let office_named = entities.iter().any(|e| e.kind == "office");
         self.answer_from_results(text, results, state, lang, lang_detected, office_named)
             .await
+    }
+
+    /// The decision thresholds for these results (their language's): the learned ranker's, or the
+    /// coverage thresholds of the settings.
+    fn thresholds(&self, results: &SearchResults) -> Thresholds {
+        self.retriever
+            .thresholds(results.lang)
+            .unwrap_or_else(|| Thresholds::from_settings(&self.settings))
+    }
+
+    /// Whether a hit grounds a sure intent: it covers enough of the question ("In unserer Straße ist ein
+    /// großes Schlagloch" and the Mängelmelder), or the learned ranker would answer with it.
+    fn grounds(&self, thresholds: &Thresholds, hit: &SearchHit) -> bool {
+        hit.confidence >= RELATED_GROUNDING || thresholds.learned && thresholds.answers(hit)
+    }
+
+    /// Whether the results answer a question of its own for sure (a question asked inside a form).
+    fn sure_answer(&self, results: &SearchResults) -> bool {
+        let thresholds = self.thresholds(results);
+        let sure = if thresholds.learned {
+            thresholds.sure
+        } else {
+            0.8
+        };
+        matches!(decide(results, &thresholds), Decision::Answer { confidence, .. } if confidence >= sure)
+    }
+
+    /// Adds the likely runners-up of a direct answer as buttons ("Oder meinten Sie ...").
+    fn offer_alternatives(&self, outcome: &mut Outcome, alternatives: &[String], lang: Lang) {
+        let knowledge = self.retriever.knowledge();
+        let Some(message) = outcome.messages.last_mut() else {
+            return;
+        };
+        for slug in alternatives {
+            let Some(service) = knowledge.service(slug) else {
+                continue;
+            };
+            let action = format!("service:{}", service.slug);
+            if message.buttons.iter().any(|b| b.action == action) {
+                continue;
+            }
+            message.buttons.push(Button {
+                label: format!("{} {}", texts(lang).or_perhaps, service.text(lang).1.name),
+                action,
+            });
+        }
     }
 
     fn search(&self, text: &str, lang: Lang) -> Result<SearchResults, ConversationError> {
@@ -662,7 +797,7 @@ impl Engine {
             }
             return Ok(self.office(office, lang, state));
         }
-        let decision = decide(&results, &self.settings);
+        let decision = decide(&results, &self.thresholds(&results));
         if !state.lang_fixed
             && !lang_detected
             && decision != Decision::Fallback
@@ -672,8 +807,16 @@ impl Engine {
             lang = results.lang;
         }
         Ok(match decision {
-            Decision::Answer { slug, confidence } => match knowledge.service(&slug) {
-                Some(service) => self.answer(service, lang, state, confidence),
+            Decision::Answer {
+                slug,
+                confidence,
+                alternatives,
+            } => match knowledge.service(&slug) {
+                Some(service) => {
+                    let mut outcome = self.answer(service, lang, state, confidence);
+                    self.offer_alternatives(&mut outcome, &alternatives, lang);
+                    outcome
+                }
                 None => self.fallback(lang, state),
             },
             Decision::Suggest { slugs, confidence } => {
@@ -746,7 +889,7 @@ impl Engine {
                         results
                             .hits
                             .first()
-                            .filter(|hit| hit.confidence >= self.settings.answer_threshold)
+                            .filter(|hit| self.thresholds(results).answers(hit))
                             .filter(|hit| !nlu.describes_transaction(&hit.slug))
                             .map(|hit| hit.slug.clone())
                     };
@@ -807,8 +950,14 @@ impl Engine {
         if let Some(missing) = form.slots.iter().find(|s| {
             (s.required || handler.needs(&s.name, &slots)) && !slots.contains_key(&s.name)
         }) {
-            let mut question =
-                Message::plain(form.question(&missing.name, lang).unwrap_or_default());
+            let mut text = form
+                .question(&missing.name, lang)
+                .unwrap_or_default()
+                .to_string();
+            if let Some(note) = handler.question_note(&missing.name, &slots, lang) {
+                text = format!("{text}\n{note}");
+            }
+            let mut question = Message::plain(text);
             question.buttons = handler.options(&missing.name, &slots, context, lang).await;
             messages.push(question);
             state.dialogue = Dialogue::Form {
@@ -977,7 +1126,7 @@ impl Engine {
                 .iter()
                 .filter(|s| matches!(s.entity.as_str(), "course_topic" | "text"))
                 .any(|s| before.get(&s.name) != slots.get(&s.name));
-            let knowledge_answer = matches!(decide(&results, &self.settings), Decision::Answer { confidence, .. } if confidence >= 0.8);
+            let knowledge_answer = self.sure_answer(&results);
             let refinement = slots != before
                 && !(new_free_text && knowledge_answer)
                 && !self.is_interruption(nlu, text, &results, form_name, None, &form);
@@ -1178,7 +1327,7 @@ impl Engine {
                 && intent != intent::SERVICE_INFO
                 && *probability >= INTENT_THRESHOLD
         });
-        let knowledge_question = matches!(decide(results, &self.settings), Decision::Answer { confidence, .. } if confidence >= 0.8)
+        let knowledge_question = self.sure_answer(results)
             && (text.ends_with('?') || text.split_whitespace().count() >= 3);
         let asking_free_text = asking
             .and_then(|name| form.slots.iter().find(|s| s.name == name))

@@ -62,6 +62,7 @@ fn hit(slug: &str, score: f32, confidence: f32) -> SearchHit {
         score,
         confidence,
         phrase: 0.0,
+        probability: confidence,
     }
 }
 
@@ -398,7 +399,7 @@ async fn a_turn_that_conflicts_with_a_concurrent_one_is_retried_and_saved_once()
 
 #[test]
 fn decisions_follow_the_thresholds() {
-    let settings = EngineSettings::default();
+    let settings = Thresholds::from_settings(&EngineSettings::default());
     assert_eq!(
         decide(&results(Lang::De, vec![]), &settings),
         Decision::Fallback
@@ -421,8 +422,66 @@ fn decisions_follow_the_thresholds() {
         ),
         Decision::Answer {
             slug: "a".to_string(),
-            confidence: 0.6
+            confidence: 0.6,
+            alternatives: Vec::new(),
         }
+    );
+}
+
+#[test]
+fn a_learned_probability_answers_likely_hits_with_their_runners_up_and_refuses_unlikely_ones() {
+    let learned = Thresholds {
+        answer: 0.6,
+        sure: 0.9,
+        suggest: 0.3,
+        over_intent: 0.9,
+        learned: true,
+    };
+    let ranked = |probabilities: &[(&str, f32)]| {
+        results(
+            Lang::De,
+            probabilities
+                .iter()
+                .map(|(slug, p)| SearchHit {
+                    probability: *p,
+                    ..hit(slug, 1.0, 0.1)
+                })
+                .collect(),
+        )
+    };
+    // Sure: the answer alone, however little of the question the entry's words cover.
+    assert_eq!(
+        decide(&ranked(&[("a", 0.95), ("b", 0.4)]), &learned),
+        Decision::Answer {
+            slug: "a".into(),
+            confidence: 0.95,
+            alternatives: Vec::new()
+        }
+    );
+    // Likely: answered, the plausible runners-up offered beside it.
+    assert_eq!(
+        decide(&ranked(&[("a", 0.7), ("b", 0.2), ("c", 0.05)]), &learned),
+        Decision::Answer {
+            slug: "a".into(),
+            confidence: 0.7,
+            alternatives: vec!["b".into()]
+        }
+    );
+    // Unsure which, but likely one of three: "did you mean".
+    assert_eq!(
+        decide(
+            &ranked(&[("a", 0.3), ("b", 0.25), ("c", 0.2), ("d", 0.1)]),
+            &learned
+        ),
+        Decision::Suggest {
+            slugs: vec!["a".into(), "b".into(), "c".into()],
+            confidence: 0.3
+        }
+    );
+    // Likely none of them: refused.
+    assert_eq!(
+        decide(&ranked(&[("a", 0.15), ("b", 0.1)]), &learned),
+        Decision::Fallback
     );
 }
 

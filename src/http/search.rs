@@ -105,14 +105,10 @@ pub async fn search(
             "limit must be between 1 and {MAX_LIMIT}"
         )));
     }
-    let results = state
-        .knowledge
-        .index
-        .search(&q, lang, limit)
-        .map_err(|error| {
-            tracing::error!(%error, "search failed");
-            ApiError::new(ErrorCode::Internal, "the search failed; please try again")
-        })?;
+    let results = state.knowledge.search(&q, lang, limit).map_err(|error| {
+        tracing::error!(%error, "search failed");
+        ApiError::new(ErrorCode::Internal, "the search failed; please try again")
+    })?;
     let hits = results
         .hits
         .into_iter()

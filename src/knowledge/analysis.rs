@@ -33,10 +33,32 @@ pub const WEIGHT_CORRECTED: f32 = 0.8;
 /// "halle"): such a match alone never makes a confident answer.
 pub const WEIGHT_CORRECTED_SHORT: f32 = 0.45;
 
+/// How words are reduced to their stem.
+enum Stemming {
+    /// A Snowball stemmer (German, English, Arabic).
+    Snowball(Stemmer),
+    /// The first letters of the word: no maintained Ukrainian stemmer exists, and for Slavic languages
+    /// a prefix of six letters finds inflected forms about as well (the rest is left to character
+    /// n-grams in the ranker).
+    Prefix(usize),
+}
+
+impl Stemming {
+    fn stem<'a>(&self, word: &'a str) -> Cow<'a, str> {
+        match self {
+            Stemming::Snowball(stemmer) => stemmer.stem(word),
+            Stemming::Prefix(letters) => match word.char_indices().nth(*letters) {
+                Some((end, _)) => Cow::Borrowed(&word[..end]),
+                None => Cow::Borrowed(word),
+            },
+        }
+    }
+}
+
 /// One analyzer per search language.
 pub struct Analyzer {
     lang: Lang,
-    stemmer: Stemmer,
+    stemmer: Stemming,
     stopwords: FxHashSet<String>,
     synonyms: HashMap<String, Vec<String>>,
     /// Folded facet words and the facet each asks for.
@@ -109,9 +131,11 @@ impl Analyzer {
         lexicon: &Lexicon,
         documents: impl IntoIterator<Item = &'a str>,
     ) -> Analyzer {
-        let algorithm = match lang.search_lang() {
-            Lang::En => Algorithm::English,
-            _ => Algorithm::German,
+        let stemmer = match lang.search_lang() {
+            Lang::En => Stemming::Snowball(Stemmer::create(Algorithm::English)),
+            Lang::Ar => Stemming::Snowball(Stemmer::create(Algorithm::Arabic)),
+            Lang::Uk => Stemming::Prefix(6),
+            _ => Stemming::Snowball(Stemmer::create(Algorithm::German)),
         };
         let stopwords: FxHashSet<String> = lexicon.stopwords.iter().map(|w| fold(w)).collect();
         let synonyms = lexicon
@@ -163,7 +187,6 @@ impl Analyzer {
         for bucket in &mut by_length {
             bucket.sort();
         }
-        let stemmer = Stemmer::create(algorithm);
         let known_stems = dictionary
             .keys()
             .map(|word| stemmer.stem(word).into_owned())
@@ -314,6 +337,11 @@ impl Analyzer {
     /// [`MIN_PART_CHARS`] characters, linking elements allowed between them), preferring the split with
     /// the fewest parts and then the longest first part. `None` when no such split exists.
     pub fn split_compound(&self, word: &str) -> Option<Vec<String>> {
+        // Compounds written as one word are German (and a few English ones); Ukrainian and Arabic words
+        // split into "known" pieces would be noise.
+        if matches!(self.lang, Lang::Uk | Lang::Ar) {
+            return None;
+        }
         // Byte offsets of the characters, so parts are slices of the word (no allocation per try).
         let bounds: Vec<usize> = word
             .char_indices()
@@ -414,6 +442,14 @@ pub fn fold(text: &str) -> String {
             'ü' => folded.push_str("ue"),
             'ß' => folded.push_str("ss"),
             c if c.is_ascii() => folded.push(c),
+            // Spellings people mix freely: Arabic tā' marbūṭa and alif maqṣūra, Eastern Arabic digits,
+            // Ukrainian ґ and the Russian ё.
+            'ة' => folded.push('ه'),
+            'ى' => folded.push('ي'),
+            '٠'..='٩' => folded.push(char::from(b'0' + (c as u32 - 0x0660) as u8)),
+            '۰'..='۹' => folded.push(char::from(b'0' + (c as u32 - 0x06F0) as u8)),
+            'ґ' => folded.push('г'),
+            'ё' => folded.push('е'),
             c if is_combining_mark(c) => {}
             c => {
                 // Strip combining marks from other accented letters (é = e); keep other scripts.

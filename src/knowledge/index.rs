@@ -59,6 +59,8 @@ pub struct SearchHit {
     pub confidence: f32,
     /// How closely the question matches the entry's name or one of its synonyms, from 0 to 1.
     pub phrase: f32,
+    /// The ranker's calibrated probability that this is the service asked about, from 0 to 1.
+    pub probability: f32,
 }
 
 /// The results of one search.
@@ -222,11 +224,27 @@ impl SearchIndex {
         preferred: Lang,
         limit: usize,
     ) -> Result<SearchResults, IndexError> {
-        let preferred = preferred.search_lang();
+        // Arabic and Cyrillic questions are searched in their language's texts; the rest in German and
+        // English (a Latin-script word can be known to the Arabic texts too, in brackets).
+        let languages: Vec<Lang> = match Lang::by_script(question) {
+            Some(lang) => vec![lang],
+            None => {
+                let preferred = match preferred.search_lang() {
+                    Lang::En => Lang::En,
+                    _ => Lang::De,
+                };
+                vec![
+                    preferred,
+                    if preferred == Lang::De {
+                        Lang::En
+                    } else {
+                        Lang::De
+                    },
+                ]
+            }
+        };
         let mut best: Option<SearchResults> = None;
-        for lang in std::iter::once(preferred)
-            .chain(Lang::SEARCHABLE.into_iter().filter(|l| *l != preferred))
-        {
+        for lang in languages {
             let top = |r: &SearchResults| r.hits.first().map_or(0.0, |h| h.confidence);
             if best
                 .as_ref()
@@ -308,6 +326,7 @@ impl SearchIndex {
                 score: score * (0.5 + confidence) * (0.5 + phrase),
                 confidence,
                 phrase,
+                probability: confidence,
             });
         }
         hits.sort_by(|a, b| {
@@ -321,6 +340,17 @@ impl SearchIndex {
             lang,
             meaningful_words,
         })
+    }
+
+    /// The share of the question's meaningful words that the knowledge base of a language knows (a
+    /// question of unknown words is likely about something else).
+    pub fn known_share(&self, question: &str, lang: Lang) -> f32 {
+        let analyzed = self.analyzers[&lang.search_lang()].analyze_query(question);
+        if analyzed.words.is_empty() {
+            return 0.0;
+        }
+        let known = analyzed.words.iter().filter(|w| w.known).count();
+        known as f32 / analyzed.words.len() as f32
     }
 
     /// For editors: per meaningful word of the question, its importance and how much of it the service

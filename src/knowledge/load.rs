@@ -110,6 +110,9 @@ pub fn load_dir(dir: &Path) -> Result<KnowledgeBase, LoadError> {
         loader.translation(&file, &slug, &lang);
     }
     loader.cross_check();
+    let slugs: Vec<String> = loader.services.iter().map(|s| s.slug.clone()).collect();
+    let slugs: Vec<&str> = slugs.iter().map(String::as_str).collect();
+    let examples = super::examples::load(dir, &slugs, &mut loader.problems);
     let courses = match super::courses::load_courses(&dir.join("courses")) {
         Ok(courses) => courses,
         Err(mut problems) => {
@@ -119,10 +122,11 @@ pub fn load_dir(dir: &Path) -> Result<KnowledgeBase, LoadError> {
     };
     let mut knowledge = loader.finish()?;
     knowledge.courses = courses;
+    knowledge.examples = examples;
     Ok(knowledge)
 }
 
-fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+pub(super) fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
@@ -157,13 +161,18 @@ struct Loader {
 }
 
 /// A file's text with a way to turn byte offsets into line numbers.
-struct Source {
+pub(super) struct Source {
     path: PathBuf,
     text: String,
 }
 
 impl Source {
-    fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Source> {
+    /// The file.
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(super) fn read(path: &Path, problems: &mut Vec<Problem>) -> Option<Source> {
         match std::fs::read_to_string(path) {
             Ok(text) => Some(Source {
                 path: path.to_path_buf(),
@@ -180,12 +189,12 @@ impl Source {
         }
     }
 
-    fn line(&self, span: Range<usize>) -> usize {
+    pub(super) fn line(&self, span: Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
         self.text[..end].bytes().filter(|&b| b == b'\n').count() + 1
     }
 
-    fn problem(&self, span: Range<usize>, message: impl Into<String>) -> Problem {
+    pub(super) fn problem(&self, span: Range<usize>, message: impl Into<String>) -> Problem {
         Problem {
             file: self.path.clone(),
             line: self.line(span),
@@ -193,7 +202,10 @@ impl Source {
         }
     }
 
-    fn parse<T: for<'de> Deserialize<'de>>(&self, problems: &mut Vec<Problem>) -> Option<T> {
+    pub(super) fn parse<T: for<'de> Deserialize<'de>>(
+        &self,
+        problems: &mut Vec<Problem>,
+    ) -> Option<T> {
         match toml::from_str::<T>(&self.text) {
             Ok(value) => Some(value),
             Err(error) => {
@@ -234,6 +246,7 @@ macro_rules! with_text_fields {
             legal_basis: Vec<String>,
             notes: Option<String>,
             fee_note: Option<String>,
+            source_note: Option<String>,
         }
 
         impl $name {
@@ -252,6 +265,7 @@ macro_rules! with_text_fields {
                     legal_basis: std::mem::take(&mut self.legal_basis),
                     notes: self.notes.take(),
                     fee_note: self.fee_note.take(),
+                    source_note: self.source_note.take(),
                 }
             }
         }
@@ -317,12 +331,16 @@ struct TextFields {
     legal_basis: Vec<String>,
     notes: Option<String>,
     fee_note: Option<String>,
+    source_note: Option<String>,
 }
 
 with_text_fields! {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct TranslationFile {
+        /// false: the translation has not been reviewed by a native speaker at the city yet.
+        #[serde(default = "yes")]
+        reviewed: bool,
         online_service_label: Option<String>,
         #[serde(default)]
         fee_labels: BTreeMap<String, Spanned<String>>,
@@ -353,6 +371,7 @@ struct OfficeFile {
     service: Option<Spanned<String>>,
     source_url: Spanned<String>,
     as_of: Spanned<toml::value::Datetime>,
+    source_note: Option<String>,
     en: Option<OfficeTranslationFile>,
 }
 
@@ -365,6 +384,7 @@ struct OfficeTranslationFile {
     transit: Option<String>,
     accessibility: Option<String>,
     opening_hours_note: Option<String>,
+    source_note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -500,10 +520,12 @@ impl Loader {
         let mut transit = BTreeMap::new();
         let mut accessibility = BTreeMap::new();
         let mut opening_hours_note = BTreeMap::new();
+        let mut source_note = BTreeMap::new();
         let german = [
             (&mut transit, file.transit),
             (&mut accessibility, file.accessibility),
             (&mut opening_hours_note, file.opening_hours_note),
+            (&mut source_note, file.source_note),
         ];
         for (map, value) in german {
             if let Some(value) = value {
@@ -520,6 +542,7 @@ impl Loader {
                 (&mut transit, en.transit),
                 (&mut accessibility, en.accessibility),
                 (&mut opening_hours_note, en.opening_hours_note),
+                (&mut source_note, en.source_note),
             ];
             for (map, value) in english {
                 if let Some(value) = value {
@@ -548,6 +571,7 @@ impl Loader {
             service: file.service.as_ref().map(|s| s.get_ref().clone()),
             source_url: file.source_url.into_inner(),
             as_of: as_of.unwrap_or_default(),
+            source_note,
         });
     }
 
@@ -761,6 +785,8 @@ impl Loader {
             legal_basis: fields.legal_basis,
             notes: fields.notes,
             fee_note: fields.fee_note,
+            source_note: fields.source_note,
+            reviewed: true,
             online_service_label: None,
             fee_labels: BTreeMap::new(),
         })
@@ -829,6 +855,11 @@ impl Loader {
                 )
             })
             .collect();
+        text.reviewed = file.reviewed;
+        // A caveat about the master's sources holds for its translations too, until they say their own.
+        if text.source_note.is_none() && lang != Lang::En {
+            text.source_note = self.services[index].german().source_note.clone();
+        }
         text.online_service_label = file
             .online_service_label
             .or_else(|| master.online_service.as_ref().map(|o| o.label.clone()));
@@ -871,7 +902,8 @@ impl Loader {
                 message,
             });
         }
-        for lang in Lang::SEARCHABLE {
+        // German and English are the content's languages; Ukrainian and Arabic lexicons are optional.
+        for lang in [Lang::De, Lang::En] {
             let reported = self
                 .problems
                 .iter()
@@ -902,6 +934,29 @@ impl Loader {
             Err(LoadError::Invalid(self.problems))
         }
     }
+}
+
+/// Entries whose source cannot back their facts well: a bare home page, or another authority's site
+/// than the city's (leipzig.de); (slug, source URL, why).
+pub fn weak_sources(knowledge: &KnowledgeBase) -> Vec<(String, String, &'static str)> {
+    knowledge
+        .services
+        .iter()
+        .filter_map(|service| {
+            let url = service.source_url.as_str();
+            let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+            let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+            let host = host.to_ascii_lowercase();
+            let why = if path.trim_matches('/').is_empty() {
+                "is a bare home page: point it to the page that backs the entry"
+            } else if !(host == "leipzig.de" || host.ends_with(".leipzig.de")) {
+                "is another authority's or a third party's site: prefer the city's own page"
+            } else {
+                return None;
+            };
+            Some((service.slug.clone(), url.to_string(), why))
+        })
+        .collect()
 }
 
 /// Checks a service catalogue (TSV: slug, name_de, name_en, area, leika, ...; a header line first) against

@@ -4,11 +4,14 @@
 pub mod analysis;
 pub mod card;
 pub mod courses;
+pub mod examples;
 pub mod index;
 pub mod load;
 pub mod matcher;
 pub mod model;
 pub mod offices;
+pub mod ranker;
+pub mod training;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -27,6 +30,8 @@ pub struct Knowledge {
     pub base: Arc<KnowledgeBase>,
     /// The index over them.
     pub index: SearchIndex,
+    /// The answer ranker: the index, the example questions and the learned model together.
+    pub ranker: ranker::Ranker,
     /// The Volkshochschule's courses, searchable.
     pub courses: CourseCatalog,
     /// The offices, findable by name, district and kind.
@@ -51,13 +56,43 @@ pub enum KnowledgeError {
     /// The appointment calendar, the report categories or the certificate fees are invalid.
     #[error("knowledge data files have problems:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Schedule(Vec<Problem>),
+    /// The ranker's model (ranker.toml) does not fit this code.
+    #[error("{0}")]
+    Ranker(String),
 }
+
+/// The file of the ranker's learned model, in the knowledge directory.
+pub const RANKER_FILE: &str = "ranker.toml";
 
 impl Knowledge {
     /// Loads knowledge/ from `dir` and indexes it (in RAM, or in `index_dir`).
     pub fn open(dir: &Path, index_dir: Option<&Path>) -> Result<Knowledge, KnowledgeError> {
+        Knowledge::open_with(dir, index_dir, true)
+    }
+
+    /// The same; `learned: false` leaves the ranker's model out (to train a new one).
+    pub fn open_with(
+        dir: &Path,
+        index_dir: Option<&Path>,
+        learned: bool,
+    ) -> Result<Knowledge, KnowledgeError> {
         let base = Arc::new(load_dir(dir)?);
         let index = SearchIndex::build(&base, index_dir)?;
+        let model_path = dir.join(RANKER_FILE);
+        let model = if !learned {
+            None
+        } else if model_path.exists() {
+            Some(ranker::Model::load(&model_path).map_err(KnowledgeError::Ranker)?)
+        } else {
+            tracing::warn!(
+                "no {RANKER_FILE} in the knowledge directory: answers are ranked without the learned model (run `auskunft train`)"
+            );
+            None
+        };
+        let ranker = ranker::Ranker {
+            neighbours: ranker::Neighbours::build(&base),
+            model,
+        };
         let german = base.lexicons.get(&Lang::De).cloned().unwrap_or_default();
         let courses = CourseCatalog::new(base.courses.clone(), &german);
         let offices = OfficeDirectory::new(&base.offices, &base.lexicons);
@@ -69,11 +104,26 @@ impl Knowledge {
         Ok(Knowledge {
             base,
             index,
+            ranker,
             courses,
             offices,
             schedule: Arc::new(schedule),
             categories: Arc::new(categories),
             certificates: certificates.map(Arc::new),
         })
+    }
+}
+
+impl Knowledge {
+    /// Searches a question with the ranker: candidates from the index and the example questions, each
+    /// with its probability, best first (`preferred` wins ties between languages).
+    pub fn search(
+        &self,
+        question: &str,
+        preferred: Lang,
+        limit: usize,
+    ) -> Result<SearchResults, IndexError> {
+        self.ranker
+            .rank(&self.base, &self.index, question, preferred, limit)
     }
 }

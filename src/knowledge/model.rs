@@ -19,6 +19,8 @@ pub struct KnowledgeBase {
     pub lexicons: HashMap<Lang, Lexicon>,
     /// The Volkshochschule's courses.
     pub courses: Vec<super::courses::Course>,
+    /// Example questions per service and out of scope: what the answer ranker learns from.
+    pub examples: super::examples::Examples,
     service_index: HashMap<String, usize>,
     office_index: HashMap<String, usize>,
 }
@@ -47,9 +49,15 @@ impl KnowledgeBase {
             offices,
             lexicons,
             courses: Vec::new(),
+            examples: Default::default(),
             service_index,
             office_index,
         }
+    }
+
+    /// The position of the service with this slug in `services`.
+    pub fn service_position(&self, slug: &str) -> Option<usize> {
+        self.service_index.get(slug).copied()
     }
 
     /// The service with this slug.
@@ -160,6 +168,10 @@ pub struct ServiceText {
     pub notes: Option<String>,
     /// A sentence about fees where the table cannot say it.
     pub fee_note: Option<String>,
+    /// A caveat about how old or how checked the sources are, shown beside the as-of date.
+    pub source_note: Option<String>,
+    /// false for a translation nobody at the city has reviewed yet.
+    pub reviewed: bool,
     /// The label of the online service in this language.
     pub online_service_label: Option<String>,
     /// Fee labels by fee id, in this language.
@@ -255,6 +267,8 @@ pub struct Office {
     pub source_url: String,
     /// When the facts were checked.
     pub as_of: NaiveDate,
+    /// A caveat about how old or how checked the sources are, per language.
+    pub source_note: BTreeMap<Lang, String>,
 }
 
 impl Office {

@@ -67,18 +67,11 @@ impl LanguageDetection {
             .collect();
         let text = words.join(" ");
         let text = text.as_str();
-        let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-        if letters.is_empty() {
+        if text.chars().all(|c| !c.is_alphabetic()) {
             return None;
         }
-        let share = |test: fn(char) -> bool| {
-            letters.iter().filter(|c| test(**c)).count() as f32 / letters.len() as f32
-        };
-        if share(is_arabic) > 0.5 {
-            return Some(Lang::Ar);
-        }
-        if share(is_cyrillic) > 0.5 {
-            return Some(Lang::Uk);
+        if let Some(lang) = Lang::by_script(text) {
+            return Some(lang);
         }
         if text.split_whitespace().count() < 2 {
             return self.by_phrase(text);
@@ -96,14 +89,6 @@ impl LanguageDetection {
             _ => None,
         }
     }
-}
-
-fn is_arabic(c: char) -> bool {
-    matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
-}
-
-fn is_cyrillic(c: char) -> bool {
-    matches!(c as u32, 0x0400..=0x052F)
 }
 
 /// Negotiates a client's language tag (BCP 47, e.g. `de-AT`, `en-US`, `uk`, `ar-EG`, `de-leicht`) against
