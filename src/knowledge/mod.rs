@@ -77,7 +77,16 @@ impl Knowledge {
         learned: bool,
     ) -> Result<Knowledge, KnowledgeError> {
         let base = Arc::new(load_dir(dir)?);
-        let index = SearchIndex::build(&base, index_dir)?;
+        // The index and the neighbours are built side by side (two cores: start-up stays short).
+        let (index, neighbours) = std::thread::scope(|scope| {
+            let neighbours = scope.spawn(|| ranker::Neighbours::build(&base));
+            let index = SearchIndex::build(&base, index_dir);
+            (index, neighbours.join())
+        });
+        let index = index?;
+        let neighbours = neighbours.map_err(|_| {
+            KnowledgeError::Ranker("building the example questions' vectors failed".into())
+        })?;
         let model_path = dir.join(RANKER_FILE);
         let model = if !learned {
             None
@@ -89,10 +98,7 @@ impl Knowledge {
             );
             None
         };
-        let ranker = ranker::Ranker {
-            neighbours: ranker::Neighbours::build(&base),
-            model,
-        };
+        let ranker = ranker::Ranker { neighbours, model };
         let german = base.lexicons.get(&Lang::De).cloned().unwrap_or_default();
         let courses = CourseCatalog::new(base.courses.clone(), &german);
         let offices = OfficeDirectory::new(&base.offices, &base.lexicons);

@@ -57,11 +57,13 @@ pub const FEATURES: [&str; 24] = [
     "bayes_first_x_lexical_first",
 ];
 
-/// Hashes a feature of a kind (word, bigram, character n-gram).
-fn feature(kind: u8, value: &str) -> u32 {
+/// Hashes a feature of a kind (word, bigram, character n-gram) made of these pieces.
+fn feature<T: Hash + ?Sized>(kind: u8, pieces: &[&T]) -> u32 {
     let mut hasher = FxHasher::default();
     kind.hash(&mut hasher);
-    value.hash(&mut hasher);
+    for piece in pieces {
+        piece.hash(&mut hasher);
+    }
     hasher.finish() as u32
 }
 
@@ -70,15 +72,19 @@ fn feature(kind: u8, value: &str) -> u32 {
 fn raw_features(text: &str) -> Vec<(u32, f32)> {
     let words: Vec<String> = words(text).map(|(_, _, word)| word).collect();
     let mut hashed: Vec<u32> = Vec::with_capacity(text.len() * 4);
+    let mut padded: Vec<char> = Vec::with_capacity(32);
     for (i, word) in words.iter().enumerate() {
-        hashed.push(feature(b'w', word));
+        hashed.push(feature(b'w', &[word.as_str()]));
         if let Some(next) = words.get(i + 1) {
-            hashed.push(feature(b'b', &format!("{word} {next}")));
+            hashed.push(feature(b'b', &[word.as_str(), next.as_str()]));
         }
-        let padded: Vec<char> = format!("<{word}>").chars().collect();
+        padded.clear();
+        padded.push('<');
+        padded.extend(word.chars());
+        padded.push('>');
         for n in 3..=5 {
             for gram in padded.windows(n) {
-                hashed.push(feature(b'c', &gram.iter().collect::<String>()));
+                hashed.push(feature(b'c', &[gram]));
             }
         }
     }
@@ -102,8 +108,6 @@ pub struct Neighbours {
     idf: FxHashMap<u32, f32>,
     /// Feature → (example, weight), for the features kept at query time.
     postings: FxHashMap<u32, Vec<(u32, f32)>>,
-    /// Feature → (service, weight of the service's summed example vectors).
-    centroid_postings: FxHashMap<u32, Vec<(u16, f32)>>,
     /// Each example's service (position in the knowledge base's services).
     example_service: Vec<u16>,
     /// Squared length of each service's summed example vectors.
@@ -184,6 +188,10 @@ impl Neighbours {
             .map(|(f, n)| (*f, (1.0 + documents / (*n as f32)).ln()))
             .collect();
         let max_df = (documents * MAX_DF_SHARE).max(50.0) as u32;
+        // Features commoner than that are left out of the vectors altogether: the similarities, the
+        // centroids (sums of a service's vectors, so a centroid's dot product is the sum of its
+        // vectors' similarities) and their lengths all see the same features.
+        let idf: FxHashMap<u32, f32> = idf.into_iter().filter(|(f, _)| df[f] <= max_df).collect();
         let mut postings: FxHashMap<u32, Vec<(u32, f32)>> = FxHashMap::default();
         let mut sums: Vec<FxHashMap<u32, f32>> = vec![FxHashMap::default(); services];
         let mut vectors: Vec<Vec<(u32, f32)>> = Vec::with_capacity(raw.len());
@@ -192,9 +200,7 @@ impl Neighbours {
             let service = texts[number].0 as usize;
             for (f, w) in &vector {
                 *sums[service].entry(*f).or_default() += w;
-                if df[f] <= max_df {
-                    postings.entry(*f).or_default().push((number as u32, *w));
-                }
+                postings.entry(*f).or_default().push((number as u32, *w));
             }
             vectors.push(vector);
         }
@@ -212,19 +218,10 @@ impl Neighbours {
                     .sum()
             })
             .collect();
-        let mut centroid_postings: FxHashMap<u32, Vec<(u16, f32)>> = FxHashMap::default();
-        for (service, sum) in sums.into_iter().enumerate() {
-            for (f, w) in sum {
-                centroid_postings
-                    .entry(f)
-                    .or_default()
-                    .push((service as u16, w));
-            }
-        }
+        postings.shrink_to_fit();
         Neighbours {
             idf,
             postings,
-            centroid_postings,
             example_service: texts.iter().map(|(s, _)| *s).collect(),
             centroid_norm2,
             self_dot,
@@ -297,13 +294,10 @@ impl Neighbours {
                 }
             }
         }
+        // A centroid is the sum of its service's vectors: its dot product, the sum of their similarities.
         let mut centroid_dot = vec![0.0f32; self.services];
-        for (f, w) in &query {
-            if let Some(list) = self.centroid_postings.get(f) {
-                for (service, weight) in list {
-                    centroid_dot[*service as usize] += w * weight;
-                }
-            }
+        for (example, sim) in &sims {
+            centroid_dot[self.example_service[*example as usize] as usize] += sim;
         }
         // Leave the excluded vector out of its service's centroid too.
         let mut norm2 = self.centroid_norm2.clone();
