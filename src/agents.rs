@@ -240,6 +240,19 @@ impl Agents {
         Ok(row.map(|(name, csrf)| AgentSession { name, csrf }))
     }
 
+    /// The agents with a valid session now, by name (each once).
+    pub async fn online(&self, now: DateTime<Utc>) -> Result<Vec<String>, AgentError> {
+        let names: Vec<String> = with_pool!(&self.database, |pool| {
+            sqlx::query_scalar(
+                "SELECT DISTINCT name FROM agent_sessions WHERE expires_at >= $1 ORDER BY name",
+            )
+            .bind(now.timestamp())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(names)
+    }
+
     /// Ends a session.
     pub async fn logout(&self, token: &str) -> Result<(), AgentError> {
         with_pool!(&self.database, |pool| {

@@ -153,6 +153,9 @@ impl std::fmt::Debug for TelegramSettings {
     }
 }
 
+/// The hours the Leipzig 115 line answers (../shared/docs/leipzig-facts.md): agents' default duty.
+pub const DEFAULT_DUTY_HOURS: &str = "Mo-Fr 08:00-18:00; PH off";
+
 /// The agent console: accounts (besides those in the database) and its login sessions.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -163,6 +166,10 @@ pub struct AgentsSettings {
     pub secure_cookies: bool,
     /// How long a login lasts, in hours.
     pub session_hours: u32,
+    /// When agents answer handed-off chats, in OpenStreetMap opening-hours syntax, Leipzig time
+    /// ("Mo-Fr 08:00-18:00; PH off", the 115 line's hours; "24/7" for around the clock). Outside these
+    /// hours the assistant hands nothing off: it names the 115 line's hours and goes on helping.
+    pub duty_hours: String,
 }
 
 /// An agent's account.
@@ -181,6 +188,7 @@ impl Default for AgentsSettings {
             accounts: Vec::new(),
             secure_cookies: true,
             session_hours: 12,
+            duty_hours: DEFAULT_DUTY_HOURS.to_string(),
         }
     }
 }
@@ -192,6 +200,7 @@ impl std::fmt::Debug for AgentsSettings {
             .field("accounts", &names)
             .field("secure_cookies", &self.secure_cookies)
             .field("session_hours", &self.session_hours)
+            .field("duty_hours", &self.duty_hours)
             .finish()
     }
 }
@@ -550,6 +559,11 @@ impl Settings {
         ) {
             problems.push(format!("chat.trusted_proxies: {problem}"));
         }
+        if let Err(problem) = crate::knowledge::offices::parse_hours(&self.agents.duty_hours) {
+            problems.push(format!(
+                "agents.duty_hours: {problem} (use opening-hours syntax like \"Mo-Fr 08:00-18:00\")"
+            ));
+        }
         for origin in &self.server.widget_origins {
             let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
                 && !origin.ends_with('/')
@@ -693,6 +707,7 @@ impl Settings {
             suggest_threshold: self.chat.suggest_threshold,
             max_text_chars: self.chat.max_text_chars,
             default_lang: Lang::negotiate(&self.chat.default_lang).unwrap_or(Lang::De),
+            duty_hours: Some(self.agents.duty_hours.clone()),
         }
     }
 }

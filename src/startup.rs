@@ -128,6 +128,7 @@ impl Application {
             ),
             secure_cookies: settings.agents.secure_cookies,
             agent_session_secs: i64::from(settings.agents.session_hours) * 3600,
+            duty_hours: Arc::from(settings.agents.duty_hours.as_str()),
             widget_origins: Arc::new(settings.server.widget_origins.clone()),
             #[cfg(feature = "telegram")]
             telegram: telegram.clone(),

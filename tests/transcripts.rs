@@ -5,7 +5,8 @@
 //! Format, one line each:
 //! - `> text`: the citizen types; `>> action`: the citizen presses a button with that action;
 //! - `< intent: NAME`, `< service: SLUG` (or `-` for none), `< lang: TAG`, `< handoff: true|false`,
-//!   `< contains: TEXT`, `< not: TEXT`, `< button: ACTION-PREFIX`: checks on the last answer;
+//!   `< contains: TEXT`, `< not: TEXT`, `< button: ACTION-PREFIX`, `< label: TEXT` (a button's label
+//!   contains it), `< no-label: TEXT`: checks on the last answer;
 //! - `>>#N`: the citizen presses the Nth button of the last answer; `>>~ PREFIX`: the first button
 //!   whose action starts with PREFIX;
 //! - `< remember: NAME REGEX`: keeps the first capture group (or the match) of the last answer's text;
@@ -13,6 +14,7 @@
 //! - `>@ LAT,LON`: the citizen shares a location; `>photo`: the citizen sends a photo;
 //! - `@lang TAG` sends that language hint with the following messages (`@lang -` stops);
 //! - `@restart`: the server restarts (a new engine on the same database, empty caches);
+//! - `@at RFC3339`: the clock moves to that moment; `@release`: an agent hands the conversation back;
 //! - `@notice KZ CHECK-CODE CENTS DELIVERED-ON DUE-DATE SUBJECT`: the back office registers a notice;
 //! - `#` comments and blank lines are ignored.
 
@@ -20,6 +22,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use auskunft::config::Settings;
 use auskunft::engine::Engine;
@@ -40,6 +43,8 @@ impl World {
     async fn new(dir: &Path) -> World {
         let mut settings = common::test_settings_in(dir);
         settings.intents.dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("intents");
+        // The shipped duty hours (the 115 line's): the clock decides whether agents take a handoff.
+        settings.agents.duty_hours = auskunft::config::DEFAULT_DUTY_HOURS.into();
         let knowledge = Arc::new(Knowledge::open(&settings.knowledge.dir, None).unwrap());
         let nlu = Arc::new(Nlu::load(&settings.intents.dir, &knowledge.base).unwrap());
         let url = settings.database.url.clone();
@@ -51,13 +56,13 @@ impl World {
         }
     }
 
-    async fn engine(&self) -> (Engine, Database) {
+    async fn engine(&self, clock: &Arc<AtomicI64>) -> (Engine, Database) {
         let database = store::connect(&self.url, 4).await.unwrap();
         let sessions: Arc<dyn SessionStore> = Arc::new(CachedStore::new(
             Arc::new(database.clone()),
             std::num::NonZeroUsize::new(100).unwrap(),
         ));
-        let monday = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let clock = Arc::clone(clock);
         let engine = auskunft::startup::engine(
             &self.settings,
             &self.knowledge,
@@ -68,7 +73,11 @@ impl World {
                 .await
                 .unwrap(),
         )
-        .with_clock(Arc::new(move || monday));
+        .with_clock(Arc::new(move || {
+            chrono::Utc
+                .timestamp_opt(clock.load(Ordering::SeqCst), 0)
+                .unwrap()
+        }));
         (engine, database)
     }
 }
@@ -77,7 +86,9 @@ impl World {
 async fn run(path: &Path, world: &World) -> Vec<String> {
     let content = std::fs::read_to_string(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().to_string();
-    let (mut engine, mut database) = world.engine().await;
+    let monday = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let clock = Arc::new(AtomicI64::new(monday.timestamp()));
+    let (mut engine, mut database) = world.engine(&clock).await;
     let mut conversation: Option<String> = None;
     let mut lang: Option<String> = None;
     let mut last: Option<Reply> = None;
@@ -120,7 +131,27 @@ async fn run(path: &Path, world: &World) -> Vec<String> {
         }
         if line == "@restart" {
             database.close().await;
-            (engine, database) = world.engine().await;
+            (engine, database) = world.engine(&clock).await;
+            continue;
+        }
+        if let Some(at) = line.strip_prefix("@at ") {
+            // The clock moves to this moment (RFC 3339).
+            let moment = chrono::DateTime::parse_from_rfc3339(at.trim()).unwrap();
+            clock.store(moment.timestamp(), Ordering::SeqCst);
+            continue;
+        }
+        if line == "@release" {
+            // An agent hands the conversation back to the assistant.
+            let key = auskunft::store::SessionKey {
+                channel: Channel::Web,
+                conversation: conversation.clone().unwrap_or_default(),
+            };
+            let closed = auskunft::store::HandoffQueue::close(&database, &key, chrono::Utc::now())
+                .await
+                .unwrap();
+            if !closed {
+                failures.push(format!("{at}: nothing was handed off"));
+            }
             continue;
         }
         let buttons: Vec<String> = last
@@ -237,6 +268,16 @@ async fn run(path: &Path, world: &World) -> Vec<String> {
                 .iter()
                 .flat_map(|m| &m.buttons)
                 .any(|b| b.action.starts_with(expected)),
+            "label" => reply
+                .messages
+                .iter()
+                .flat_map(|m| &m.buttons)
+                .any(|b| b.label.contains(expected)),
+            "no-label" => !reply
+                .messages
+                .iter()
+                .flat_map(|m| &m.buttons)
+                .any(|b| b.label.contains(expected)),
             _ => {
                 failures.push(format!("{at}: unknown check '{key}'"));
                 continue;

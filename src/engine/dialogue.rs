@@ -30,8 +30,14 @@ pub enum Dialogue {
         /// Every slot.
         slots: Slots,
     },
-    /// Handed to a human agent; the assistant stays silent apart from acknowledging messages.
-    HandedOff,
+    /// Handed to a human agent; the assistant stays silent apart from acknowledging messages. What was
+    /// going on before (a form half filled, a summary to confirm) is kept and resumed when the agent
+    /// hands the conversation back or the citizen returns to the assistant.
+    HandedOff {
+        /// The step before the handoff.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Box<Dialogue>>,
+    },
 }
 
 /// Everything kept about a conversation between turns.
@@ -59,7 +65,7 @@ impl DialogueState {
     pub fn form(&self) -> Option<&str> {
         match &self.dialogue {
             Dialogue::Form { form, .. } | Dialogue::Confirming { form, .. } => Some(form),
-            Dialogue::Idle | Dialogue::HandedOff => None,
+            Dialogue::Idle | Dialogue::HandedOff { .. } => None,
         }
     }
 }
@@ -87,5 +93,20 @@ mod tests {
                 .unwrap();
         assert_eq!(old.dialogue, Dialogue::Idle);
         assert_eq!(old.failures, 1);
+        // A handoff saved before the step to resume was kept still loads, with nothing to resume.
+        let old: DialogueState =
+            serde_json::from_str(r#"{"dialogue":{"step":"handed_off"}}"#).unwrap();
+        assert_eq!(old.dialogue, Dialogue::HandedOff { resume: None });
+        let waiting = DialogueState {
+            dialogue: Dialogue::HandedOff {
+                resume: Some(Box::new(state.dialogue.clone())),
+            },
+            ..DialogueState::default()
+        };
+        let json = serde_json::to_string(&waiting).unwrap();
+        assert_eq!(
+            serde_json::from_str::<DialogueState>(&json).unwrap(),
+            waiting
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod dialogue;
 mod policy;
+pub mod slots;
 pub mod texts;
 
 use std::collections::BTreeMap;
@@ -174,6 +175,11 @@ pub trait FormHandler: Send + Sync {
     }
     /// Acts on the slots before the next question: derives or drops dependent slots, holds resources
     /// (a reservation while the citizen types the rest); the messages say what happened.
+    /// The form is abandoned ("abbrechen"): let go of whatever it holds (a reserved slot).
+    fn abandon<'a>(&'a self, _filled: &'a Slots, _context: &'a CommitContext) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
     fn prepare<'a>(
         &'a self,
         _slots: &'a mut Slots,
@@ -224,6 +230,16 @@ pub trait ImageReader: Send + Sync {
     fn read<'a>(&'a self, mime: &'a str, bytes: &'a [u8]) -> BoxFuture<'a, Option<String>>;
 }
 
+/// Whether agents are on duty at a moment under a schedule (none: always).
+pub fn on_duty(duty: Option<&opening_hours::OpeningHours>, now: DateTime<Utc>) -> bool {
+    duty.is_none_or(|hours| {
+        hours.is_open(
+            now.with_timezone(&crate::knowledge::offices::TIME_ZONE)
+                .naive_local(),
+        )
+    })
+}
+
 /// The engine's tunables (from the `[chat]` settings).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineSettings {
@@ -235,6 +251,8 @@ pub struct EngineSettings {
     pub max_text_chars: usize,
     /// The language of a conversation that gives no hint.
     pub default_lang: Lang,
+    /// When agents take handed-off chats (opening-hours syntax, Leipzig time); none: always.
+    pub duty_hours: Option<String>,
 }
 
 impl Default for EngineSettings {
@@ -244,6 +262,7 @@ impl Default for EngineSettings {
             suggest_threshold: 0.3,
             max_text_chars: 2000,
             default_lang: Lang::De,
+            duty_hours: None,
         }
     }
 }
@@ -261,6 +280,8 @@ pub struct Engine {
     handlers: BTreeMap<String, Arc<dyn FormHandler>>,
     handoffs: Option<Arc<dyn HandoffQueue>>,
     images: Option<Arc<dyn ImageReader>>,
+    /// When agents take handed-off chats; none: always.
+    duty: Option<Arc<opening_hours::OpeningHours>>,
 }
 
 /// Something to do after the turn is saved.
@@ -289,7 +310,14 @@ impl Engine {
         store: Arc<dyn SessionStore>,
         settings: EngineSettings,
     ) -> Engine {
+        let duty = settings.duty_hours.as_deref().and_then(|hours| {
+            crate::knowledge::offices::parse_hours(hours)
+                .map_err(|error| tracing::warn!(%error, "agents.duty_hours cannot be read: always on duty"))
+                .ok()
+                .map(Arc::new)
+        });
         Engine {
+            duty,
             retriever,
             store,
             settings,
@@ -329,6 +357,11 @@ impl Engine {
     pub fn with_handoffs(mut self, queue: Arc<dyn HandoffQueue>) -> Engine {
         self.handoffs = Some(queue);
         self
+    }
+
+    /// Whether agents are on duty now (they take handed-off chats).
+    pub fn on_duty(&self) -> bool {
+        on_duty(self.duty.as_deref(), (self.clock)())
     }
 
     /// The settings in force.

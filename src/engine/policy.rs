@@ -8,6 +8,7 @@ use auskunft_channel::{Button, InboundContent, Message, ServiceRef};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dialogue::{Dialogue, DialogueState, Slots};
+use super::slots;
 use super::texts::texts;
 use super::{
     CommitContext, Effect, Engine, FormHandler, HOTLINE_SERVICE, Outcome, SUGGESTIONS, intent,
@@ -31,6 +32,10 @@ const INTENT_THRESHOLD: f32 = 0.5;
 /// intent's own), unless the guess is surer still.
 const SERVICE_OVER_INTENT: f32 = 0.7;
 const SURE_INTENT: f32 = 0.85;
+
+/// The classifier's probability from which a statement carrying a transaction's own value ("Schlagloch")
+/// starts that transaction.
+const TOLD_INTENT: f32 = 0.75;
 
 /// Where a handed-off conversation stands.
 enum HandoffState {
@@ -210,6 +215,15 @@ pub fn office_decision(offices: &[OfficeHit], results: &SearchResults) -> Option
     (clearly_better || named).then_some(best.index)
 }
 
+/// Entity types whose values name a transaction's topic by themselves.
+const TOPIC_ENTITIES: [&str; 5] = [
+    "report_category",
+    "certificate_kind",
+    "change_kind",
+    "notice_choice",
+    "course_number",
+];
+
 /// Entity types that only transaction letters and confirmations carry, with their weight: a tracking
 /// number (2026-00042) is unmistakable alone, the others in pairs (Kassenzeichen and check code, booking
 /// code and key).
@@ -280,8 +294,188 @@ impl Engine {
         self.outcome(lang, state, intent, vec![Message::plain(text)])
     }
 
-    /// Answers one message.
+    /// Answers one message. Failures count in a row: any turn that is not a fallback resets them.
     pub(super) async fn respond(
+        &self,
+        content: &InboundContent,
+        state: DialogueState,
+        hint: Option<Lang>,
+        session_lang: Option<Lang>,
+        context: &CommitContext,
+    ) -> Result<Outcome, ConversationError> {
+        let mut outcome = self
+            .respond_inner(content, state, hint, session_lang, context)
+            .await?;
+        if outcome.intent != intent::FALLBACK {
+            outcome.state.failures = 0;
+        }
+        Ok(outcome)
+    }
+
+    /// Whether a message to the assistant while waiting for a person takes the citizen back to it:
+    /// "zurück", "abbrechen", or any of the assistant's buttons (the "Ja" still on screen).
+    fn leaves_handoff(&self, content: &InboundContent) -> bool {
+        match content {
+            InboundContent::Action(_) => true,
+            InboundContent::Text(text) => {
+                let Some(nlu) = &self.nlu else {
+                    return false;
+                };
+                text.split_whitespace().count() <= 4
+                    && nlu
+                        .entities
+                        .extract(text, self.today())
+                        .iter()
+                        .any(|e| e.kind == "cancel" || e.kind == "navigation" && e.value == "back")
+            }
+            _ => false,
+        }
+    }
+
+    /// Ends the form being filled: what it holds (a reserved slot) is let go.
+    async fn cancel_form(
+        &self,
+        mut state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+    ) -> Outcome {
+        let form = state.form().unwrap_or(intent::FALLBACK).to_string();
+        if let Dialogue::Form { slots, .. } | Dialogue::Confirming { slots, .. } = &state.dialogue
+            && let Some(handler) = self
+                .nlu
+                .as_ref()
+                .and_then(|nlu| self.handler_for(nlu, &form))
+        {
+            handler.abandon(slots, context).await;
+        }
+        state.dialogue = Dialogue::Idle;
+        self.plain(lang, state, &form, texts(lang).cancelled)
+    }
+
+    /// The navigation word a short message is ("zurück", "ändern", "von vorn"), if any.
+    fn navigation<'e>(text: &str, entities: &'e [Entity]) -> Option<&'e str> {
+        if text.split_whitespace().count() > 3 {
+            return None;
+        }
+        entities
+            .iter()
+            .find(|e| e.kind == "navigation")
+            .map(|e| e.value.as_str())
+    }
+
+    /// Navigation inside a form is never an answer, always a step: "von vorn" starts the form again
+    /// (letting go of what it held), "zurück" and "ändern" ask what to change.
+    async fn navigate(
+        &self,
+        navigation: &str,
+        form: &Form,
+        handler: &dyn FormHandler,
+        state: &DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+    ) -> Outcome {
+        let slots = match &state.dialogue {
+            Dialogue::Form { slots, .. } | Dialogue::Confirming { slots, .. } => slots.clone(),
+            _ => Slots::new(),
+        };
+        match (navigation, self.nlu.clone()) {
+            ("restart", Some(nlu)) => {
+                handler.abandon(&slots, context).await;
+                self.advance(
+                    &nlu,
+                    form,
+                    handler,
+                    Slots::new(),
+                    state.clone(),
+                    lang,
+                    context,
+                    Vec::new(),
+                )
+                .await
+            }
+            _ => self.what_to_change(form, slots, state.clone(), lang, texts(lang).what_to_change),
+        }
+    }
+
+    /// Why a free-text answer was not taken, and what would work.
+    fn refusal(&self, entity: &str, lang: Lang) -> String {
+        match entity {
+            "person_name" => texts(lang).not_a_name.to_string(),
+            _ => texts(lang).not_free_text.to_string(),
+        }
+    }
+
+    /// "Was möchten Sie ändern?" with a button for each detail given so far.
+    fn what_to_change(
+        &self,
+        form: &Form,
+        slots: Slots,
+        mut state: DialogueState,
+        lang: Lang,
+        lead: &str,
+    ) -> Outcome {
+        let buttons = form
+            .slots
+            .iter()
+            .filter(|s| slots.contains_key(&s.name))
+            .filter_map(|s| {
+                slots::slot_label(&s.name, lang).map(|label| Button {
+                    label: label.to_string(),
+                    action: format!("ask:{}", s.name),
+                })
+            })
+            .collect();
+        state.dialogue = Dialogue::Form {
+            form: form.intent.clone(),
+            slots,
+            asking: None,
+        };
+        let mut outcome = self.plain(lang, state, &form.intent, lead);
+        outcome.messages[0].buttons = buttons;
+        outcome
+    }
+
+    /// Says `lead`, then asks again what the step asks (the form's next question or its summary).
+    async fn resume_step(
+        &self,
+        state: DialogueState,
+        lang: Lang,
+        context: &CommitContext,
+        lead: &str,
+    ) -> Outcome {
+        let lead = vec![Message::plain(lead)];
+        let (Some(nlu), Some(form_name)) = (self.nlu.clone(), state.form().map(String::from))
+        else {
+            let mut outcome = self.outcome(lang, state, intent::GREET, lead);
+            outcome.confidence = 1.0;
+            return outcome;
+        };
+        let (Some(form), Some(handler)) = (
+            nlu.forms.get(&form_name).cloned(),
+            self.handler_for(&nlu, &form_name),
+        ) else {
+            let mut state = state;
+            state.dialogue = Dialogue::Idle;
+            return self.outcome(lang, state, intent::GREET, lead);
+        };
+        let slots = match &state.dialogue {
+            Dialogue::Form { slots, .. } | Dialogue::Confirming { slots, .. } => slots.clone(),
+            _ => Slots::new(),
+        };
+        self.advance(
+            &nlu,
+            &form,
+            handler.as_ref(),
+            slots,
+            state,
+            lang,
+            context,
+            lead,
+        )
+        .await
+    }
+
+    async fn respond_inner(
         &self,
         content: &InboundContent,
         mut state: DialogueState,
@@ -293,11 +487,32 @@ impl Engine {
             state.lang_fixed = true;
         }
         let lang = hint.or(session_lang).unwrap_or(self.settings.default_lang);
-        if state.dialogue == Dialogue::HandedOff {
+        if let Dialogue::HandedOff { resume } = state.dialogue.clone() {
+            let resumed = resume.map(|step| *step).unwrap_or_default();
             match self.handoff_state(context).await {
+                HandoffState::Waiting if self.leaves_handoff(content) => {
+                    // Back to the assistant: the handoff is withdrawn, what was going on resumes.
+                    if let Some(queue) = &self.handoffs
+                        && let Err(error) = queue.close(&context.key, context.now).await
+                    {
+                        tracing::warn!(%error, "could not withdraw a handoff");
+                    }
+                    state.dialogue = resumed;
+                    state.failures = 0;
+                    if let InboundContent::Action(action) = content {
+                        return self.respond_action(action, state, lang, context).await;
+                    }
+                    return Ok(self
+                        .resume_step(state, lang, context, texts(lang).handed_back)
+                        .await);
+                }
                 HandoffState::Waiting => {
                     let mut outcome =
                         self.plain(lang, state, intent::HANDOFF, texts(lang).handoff_waiting);
+                    outcome.messages[0].buttons = vec![Button {
+                        label: texts(lang).back_to_assistant.to_string(),
+                        action: "handoff:leave".to_string(),
+                    }];
                     outcome.handoff = true;
                     return Ok(outcome);
                 }
@@ -310,7 +525,8 @@ impl Engine {
                 }
                 HandoffState::Closed => {}
             }
-            state.dialogue = Dialogue::Idle;
+            // Handed back: the form (or the summary) the citizen was in goes on.
+            state.dialogue = resumed;
             state.failures = 0;
         }
         match content {
@@ -504,11 +720,8 @@ impl Engine {
         }
         let short = text.split_whitespace().count() <= 4;
         if short && entities.iter().any(|e| e.kind == "cancel") {
-            return Ok(match state.form().map(String::from) {
-                Some(form) => {
-                    state.dialogue = Dialogue::Idle;
-                    self.plain(lang, state, &form, texts(lang).cancelled)
-                }
+            return Ok(match state.form() {
+                Some(_) => self.cancel_form(state, lang, context).await,
                 None => self.plain(lang, state, intent::FALLBACK, texts(lang).nothing_to_cancel),
             });
         }
@@ -527,7 +740,7 @@ impl Engine {
                 self.continue_confirming(&nlu, &text, &entities, &form, slots, state, lang, context)
                     .await
             }
-            Dialogue::Idle | Dialogue::HandedOff => {
+            Dialogue::Idle | Dialogue::HandedOff { .. } => {
                 self.new_request(
                     &nlu,
                     &text,
@@ -595,10 +808,27 @@ impl Engine {
         // nor the intent's examples know ("Termin beim Friseur", "meine Stromrechnung bezahlen") is not.
         // Searches (refinable forms) take any topic: "Klettern" finds no course, and says so.
         let searches = nlu.forms.get(&top_intent).is_some_and(|form| form.refine);
+        // Dates, times, offices and other details are no topic ("Termin für Reisepass am Donnerstag
+        // vormittags in Grünau"); a value only this transaction takes ("Schlagloch", "Sterbeurkunde")
+        // is its topic, whatever words surround it.
+        let all: Vec<&Entity> = entities.iter().collect();
+        let bare = Entities::without(text, &all);
+        let own_value = nlu.forms.get(&top_intent).is_some_and(|form| {
+            form.slots.iter().any(|slot| {
+                TOPIC_ENTITIES.contains(&slot.entity.as_str())
+                    && entities.iter().any(|e| e.kind == slot.entity)
+            })
+        });
         let handler_takes_it =
-            has_handler && (searches || nlu.unfamiliar_words(&top_intent, text) == 0);
+            has_handler && (searches || own_value || nlu.unfamiliar_words(&top_intent, &bare) == 0);
+        // A statement with a value only this transaction takes ("in unsrer strasse is n riesen
+        // schlagloch") starts it when the classifier leans to it; a question ("Was kostet eine
+        // Sterbeurkunde?") stays a question.
+        let told =
+            has_handler && own_value && probability >= TOLD_INTENT && !slots::question_like(text);
         let grounded = identified
             || known_topic
+            || told
             || probability >= SURE_INTENT && (handler_takes_it || related_topic);
         if top_intent != intent::SERVICE_INFO
             && probability >= INTENT_THRESHOLD
@@ -871,6 +1101,62 @@ impl Engine {
     ) -> (usize, Vec<String>) {
         let mut filled = 0;
         let mut errors = Vec::new();
+        // A value with its slot named ("Name: Anna Schulz", "Ort: Gießerstraße 20") goes to that slot.
+        if let Some((candidates, value)) = slots::labelled(text)
+            && let Some(slot) = candidates
+                .iter()
+                .find_map(|name| form.slots.iter().find(|s| s.name == *name))
+        {
+            let value_entities = nlu.entities.extract(&value, self.today());
+            let plausible = match slot.entity.as_str() {
+                "person_name" => slots::plausible_name(&value, &value_entities),
+                "text" => slots::plausible_text(&value, &value_entities, &[]),
+                _ => true,
+            };
+            let value = match slot.entity.as_str() {
+                "person_name" | "text" => Some(value.clone()),
+                kind => value_entities
+                    .iter()
+                    .find(|e| e.kind == kind)
+                    .map(|e| e.value.clone()),
+            };
+            match value.filter(|_| plausible) {
+                Some(value) => match handler.validate(&slot.name, &value, slots, lang) {
+                    Ok(normalised) => {
+                        slots.insert(slot.name.clone(), normalised);
+                        return (1, Vec::new());
+                    }
+                    Err(reason) => return (0, vec![reason]),
+                },
+                None => return (0, vec![self.refusal(&slot.entity, lang)]),
+            }
+        }
+        // The free-text slot asked for takes a plausible answer whole, and then nothing else changes
+        // (a legal interest that mentions a mother is no order for a parent).
+        if let Some(slot) = asking.and_then(|name| form.slots.iter().find(|s| s.name == name)) {
+            let others: Vec<&str> = form
+                .slots
+                .iter()
+                .filter(|s| s.name != slot.name)
+                .map(|s| s.entity.as_str())
+                .collect();
+            let plausible = match slot.entity.as_str() {
+                "person_name" => slots::plausible_name(text, entities),
+                "text" => slots::plausible_text(text, entities, &others),
+                _ => false,
+            };
+            if plausible {
+                match handler.validate(&slot.name, text.trim(), slots, lang) {
+                    Ok(normalised) => {
+                        slots.insert(slot.name.clone(), normalised);
+                        return (1, Vec::new());
+                    }
+                    Err(reason) => errors.push(reason),
+                }
+            } else if matches!(slot.entity.as_str(), "person_name" | "text") {
+                errors.push(self.refusal(&slot.entity, lang));
+            }
+        }
         for slot in &form.slots {
             let value = match slot.entity.as_str() {
                 "course_topic" => {
@@ -893,22 +1179,21 @@ impl Engine {
                             .filter(|hit| !nlu.describes_transaction(&hit.slug))
                             .map(|hit| hit.slug.clone())
                     };
-                    // Dates, times and other details dilute the question: without them it may name
-                    // the service clearly ("Termin für eine Meldebescheinigung am 24.12.").
-                    confident(results).or_else(|| {
-                        let details: Vec<&Entity> = entities
-                            .iter()
-                            .filter(|e| !matches!(e.kind.as_str(), "office" | "cancel"))
-                            .collect();
-                        if details.is_empty() {
-                            return None;
-                        }
+                    // The service comes from the words that are not dates, times or other details:
+                    // "übermorgen" or "15:00" name no service, and a chosen service changes only when
+                    // another is named ("Termin für eine Meldebescheinigung am 24.12.").
+                    let details: Vec<&Entity> =
+                        entities.iter().filter(|e| e.kind != "cancel").collect();
+                    if details.is_empty() {
+                        confident(results)
+                    } else {
                         let rest = Entities::without(text, &details);
-                        self.search(&rest, lang).ok().and_then(|r| confident(&r))
-                    })
-                }
-                "text" | "person_name" if asking == Some(slot.name.as_str()) => {
-                    Some(text.trim().to_string())
+                        if rest.split_whitespace().count() == 0 {
+                            None
+                        } else {
+                            self.search(&rest, lang).ok().and_then(|r| confident(&r))
+                        }
+                    }
                 }
                 "text" | "person_name" => None,
                 kind => entities
@@ -1100,6 +1385,11 @@ impl Engine {
                 .new_request(nlu, text, entities, state, lang, false, context)
                 .await;
         };
+        if let Some(navigation) = Self::navigation(text, entities) {
+            return Ok(self
+                .navigate(navigation, &form, handler.as_ref(), &state, lang, context)
+                .await);
+        }
         let results = self.search(text, lang)?;
         let complete = form
             .slots
@@ -1194,6 +1484,46 @@ impl Engine {
             lang,
         );
         let mut messages = Vec::new();
+        let mut filled = filled;
+        if filled == 0 && asking.is_none() {
+            // After "ändern", a plausible name with no other detail in it is the form's one name.
+            let mut names = form.slots.iter().filter(|s| s.entity == "person_name");
+            if let (Some(slot), None) = (names.next(), names.next())
+                && entities.is_empty()
+                && slots::plausible_name(text, entities)
+                && let Ok(value) = handler.validate(&slot.name, text.trim(), &slots, lang)
+            {
+                slots.insert(slot.name.clone(), value);
+                filled = 1;
+            }
+        }
+        if filled == 0 && asking.is_none() && errors.is_empty() {
+            // After "ändern": a value that fits no detail by itself; ask which one is meant.
+            return Ok(self.what_to_change(&form, slots, state, lang, texts(lang).change_how));
+        }
+        if filled == 0
+            && let Some(slot) = asking.as_deref().filter(|slot| slots.contains_key(*slot))
+        {
+            // A detail being changed ("ask:name"): the refusal, then the same question again.
+            let reason = errors.first().cloned().unwrap_or_default();
+            let mut question = Message::plain(
+                format!(
+                    "{} {reason}\n{}",
+                    texts(lang).not_accepted,
+                    form.question(slot, lang).unwrap_or_default()
+                )
+                .trim()
+                .to_string(),
+            );
+            question.buttons = handler.options(slot, &slots, context, lang).await;
+            let mut state = state;
+            state.dialogue = Dialogue::Form {
+                form: form.intent.clone(),
+                slots,
+                asking: asking.clone(),
+            };
+            return Ok(self.outcome(lang, state, &form.intent, vec![question]));
+        }
         if filled == 0 {
             // Nothing usable: the handler says what is wrong with the answer to the question asked.
             let reason = errors.first().cloned().unwrap_or_else(|| {
@@ -1243,6 +1573,11 @@ impl Engine {
                 .new_request(nlu, text, entities, state, lang, false, context)
                 .await;
         };
+        if let Some(navigation) = Self::navigation(text, entities) {
+            return Ok(self
+                .navigate(navigation, &form, handler.as_ref(), &state, lang, context)
+                .await);
+        }
         let short = text.split_whitespace().count() <= 4;
         if short
             && entities.iter().any(|e| e.kind == "yes")
@@ -1289,12 +1624,7 @@ impl Engine {
                 .await);
         }
         if short && entities.iter().any(|e| e.kind == "no") {
-            state.dialogue = Dialogue::Form {
-                form: form.intent.clone(),
-                slots,
-                asking: None,
-            };
-            return Ok(self.plain(lang, state, &form.intent, texts(lang).what_to_change));
+            return Ok(self.what_to_change(&form, slots, state, lang, texts(lang).what_to_change));
         }
         self.interrupt(
             nlu,
@@ -1332,6 +1662,10 @@ impl Engine {
         let asking_free_text = asking
             .and_then(|name| form.slots.iter().find(|s| s.name == name))
             .is_some_and(|s| matches!(s.entity.as_str(), "text" | "person_name" | "course_topic"));
+        if asking_free_text && slots::question_like(text) && text.split_whitespace().count() <= 12 {
+            // A question is never a name, an address or a reason: it is answered, then asked again.
+            return true;
+        }
         if asking_free_text {
             // Free text fills the slot unless it clearly is something else: a question. Long answers
             // (an address, the reasons of an objection) are the answer, whatever they mention.
@@ -1371,8 +1705,14 @@ impl Engine {
     ) -> Result<Outcome, ConversationError> {
         let mut idle = state.clone();
         idle.dialogue = Dialogue::Idle;
-        let answered =
+        let mut answered =
             Box::pin(self.new_request(nlu, text, entities, idle, lang, false, context)).await?;
+        if answered.handoff
+            && let Dialogue::HandedOff { resume } = &mut answered.state.dialogue
+        {
+            // The form waits for the citizen's return.
+            *resume = Some(Box::new(state.dialogue.clone()));
+        }
         if answered.handoff || answered.state.form().is_some() {
             // A new transaction or a handoff replaces the form.
             return Ok(answered);
@@ -1411,6 +1751,9 @@ impl Engine {
         Ok(outcome)
     }
 
+    /// Hands the conversation to a person, keeping the step it was in to resume later; outside the
+    /// agents' duty hours nobody would answer, so the assistant says when the 115 line is reachable and
+    /// goes on helping instead.
     fn hand_off(
         &self,
         mut state: DialogueState,
@@ -1419,12 +1762,39 @@ impl Engine {
         reason: &'static str,
         confidence: f32,
     ) -> Outcome {
-        state.dialogue = Dialogue::HandedOff;
+        if !self.on_duty() {
+            let off_duty = if reason == "asked" {
+                texts(lang).off_duty_asked
+            } else {
+                texts(lang).off_duty_failures
+            };
+            let mut outcome = self.plain(lang, state, intent::FALLBACK, off_duty);
+            if reason == "asked" {
+                outcome.intent = intent::HANDOFF.to_string();
+            }
+            outcome.confidence = confidence;
+            if let Some(hotline) = self.retriever.knowledge().service(HOTLINE_SERVICE) {
+                outcome.messages[0].buttons = vec![Button {
+                    label: texts(lang).call_115.to_string(),
+                    action: format!("service:{}", hotline.slug),
+                }];
+            }
+            return outcome;
+        }
+        let resume = std::mem::take(&mut state.dialogue);
+        state.dialogue = Dialogue::HandedOff {
+            resume: (resume != Dialogue::Idle).then(|| Box::new(resume)),
+        };
         state.failures = 0;
         let mut outcome = self.plain(lang, state, intent::HANDOFF, text);
         outcome.handoff = true;
         outcome.confidence = confidence;
         outcome.effects.push(Effect::Handoff(reason));
+        let back = Button {
+            label: texts(lang).back_to_assistant.to_string(),
+            action: "handoff:leave".to_string(),
+        };
+        outcome.messages[0].buttons = vec![back];
         outcome
     }
 
@@ -1490,7 +1860,13 @@ impl Engine {
                 }
                 None => Ok(unknown(state)),
             },
-            "confirm" | "slot" => self.form_action(verb, argument, state, lang, context).await,
+            "confirm" | "slot" | "ask" => {
+                self.form_action(verb, argument, state, lang, context).await
+            }
+            // The "back to the assistant" button of a handoff already handed back.
+            "handoff" if argument == "leave" => Ok(self
+                .resume_step(state, lang, context, texts(lang).handed_back)
+                .await),
             "form" => self.start_form(argument, state, lang, context).await,
             _ => Ok(unknown(state)),
         }
@@ -1596,16 +1972,34 @@ impl Engine {
                     .await)
             }
             ("confirm", "change") => {
+                Ok(self.what_to_change(&form, slots, state, lang, texts(lang).what_to_change))
+            }
+            ("confirm", "cancel") => Ok(self.cancel_form(state, lang, context).await),
+            ("ask", name) => {
+                // "Change the name": the question of that detail again; the old value stays until a
+                // new one is given.
+                let Some(slot) = form.slots.iter().find(|s| s.name == name) else {
+                    return Ok(unknown(state));
+                };
+                let mut text = form
+                    .question(&slot.name, lang)
+                    .or_else(|| slots::slot_label(&slot.name, lang))
+                    .unwrap_or_default()
+                    .to_string();
+                if let Some(old) = slots
+                    .get(&slot.name)
+                    .filter(|_| !matches!(slot.entity.as_str(), "button" | "photo"))
+                {
+                    text = format!("{text} ({old})");
+                }
+                let mut message = Message::plain(text);
+                message.buttons = handler.options(&slot.name, &slots, context, lang).await;
                 state.dialogue = Dialogue::Form {
                     form: form_name.clone(),
                     slots,
-                    asking: None,
+                    asking: Some(slot.name.clone()),
                 };
-                Ok(self.plain(lang, state, &form_name, texts(lang).what_to_change))
-            }
-            ("confirm", "cancel") => {
-                state.dialogue = Dialogue::Idle;
-                Ok(self.plain(lang, state, &form_name, texts(lang).cancelled))
+                Ok(self.outcome(lang, state, &form_name, vec![message]))
             }
             ("slot", choice) => {
                 let Some((name, value)) = choice.split_once(':') else {

@@ -39,10 +39,24 @@ pub struct Texts {
     pub cancel: &'static str,
     /// Asked when the citizen wants to change a confirmed summary.
     pub what_to_change: &'static str,
+    /// Something typed after "change" that fits no slot: how to say which detail is meant.
+    pub change_how: &'static str,
+    /// A message that cannot be a person's name (a question, a date, a navigation word).
+    pub not_a_name: &'static str,
+    /// A free-text answer that is a question or another detail's value.
+    pub not_free_text: &'static str,
     /// Handed off after repeated failures (the 115 line is named).
     pub handoff_after_failures: &'static str,
     /// A message arriving while a human agent has the conversation.
     pub handoff_waiting: &'static str,
+    /// Button under the waiting message: back to the assistant (the handoff is withdrawn).
+    pub back_to_assistant: &'static str,
+    /// The citizen went back to the assistant while waiting for a person.
+    pub handed_back: &'static str,
+    /// Two answers in a row failed while nobody is on duty: the 115 hours, and the assistant goes on.
+    pub off_duty_failures: &'static str,
+    /// A person was asked for while nobody is on duty.
+    pub off_duty_asked: &'static str,
     /// The language was switched; said in the new language.
     pub language_switched: &'static str,
     /// A follow-up that asks for something the last service's entry does not say.
@@ -89,11 +103,21 @@ const GERMAN: Texts = Texts {
     change: "Ändern",
     cancel: "Abbrechen",
     what_to_change: "Was möchten Sie ändern? Schreiben Sie einfach die neue Angabe.",
+    change_how: "Schreiben Sie die Angabe mit ihrem Namen, zum Beispiel „Name: Anna Schulz“, oder wählen Sie aus, was Sie ändern möchten.",
+    not_a_name: "Das sieht nicht wie ein Name aus. Bitte schreiben Sie Vor- und Nachnamen, zum Beispiel „Anna Schulz“.",
+    not_free_text: "Das passt nicht als Antwort auf diese Frage. Bitte beschreiben Sie es in eigenen Worten.",
     handoff_after_failures: "Das konnte ich jetzt zweimal nicht beantworten. Ich gebe Ihr Anliegen an eine Mitarbeiterin \
                              oder einen Mitarbeiter des Bürgertelefons weiter, die Ihnen hier im Chat antworten \
                              (Montag bis Freitag, 8 bis 18 Uhr). Schneller geht es telefonisch unter 115.",
     handoff_waiting: "Ihre Nachricht ist angekommen. Eine Mitarbeiterin oder ein Mitarbeiter antwortet Ihnen hier \
                       (Montag bis Freitag, 8 bis 18 Uhr); dringende Fragen auch unter 115.",
+    back_to_assistant: "Zurück zum Assistenten",
+    handed_back: "In Ordnung, Sie sind wieder beim digitalen Assistenten.",
+    off_duty_failures: "Das konnte ich jetzt zweimal nicht beantworten. Gerade ist niemand vom Bürgertelefon im Chat: \
+                        Persönlich erreichen Sie es Montag bis Freitag von 8 bis 18 Uhr unter 115. Bis dahin helfe \
+                        ich gern weiter, am besten mit dem Namen der Leistung („Personalausweis beantragen“).",
+    off_duty_asked: "Gerade ist niemand vom Bürgertelefon im Chat. Persönlich erreichen Sie es Montag bis Freitag von \
+                     8 bis 18 Uhr unter 115. Bis dahin helfe ich Ihnen gern: Schreiben Sie einfach Ihre Frage.",
     language_switched: "Gern, ich antworte jetzt auf Deutsch.",
     facet_unknown: "Dazu steht in meiner Auskunft nichts Genaues. Die Einzelheiten finden Sie hier:",
     courses_found: "Diese Kurse der Volkshochschule passen:",
@@ -128,10 +152,20 @@ const EASY_GERMAN: Texts = Texts {
     change: "Ändern",
     cancel: "Abbrechen",
     what_to_change: "Was möchten Sie ändern? Schreiben Sie es einfach.",
+    change_how: "Schreiben Sie zum Beispiel: Name: Anna Schulz. Oder drücken Sie auf einen Knopf.",
+    not_a_name: "Das ist kein Name. Bitte schreiben Sie Ihren Vor-Namen und Nach-Namen. Zum Beispiel: Anna Schulz.",
+    not_free_text: "Das passt nicht zu der Frage. Bitte schreiben Sie es mit Ihren Worten.",
     handoff_after_failures: "Das weiß ich leider nicht. Ein Mensch hilft Ihnen weiter. \
                              Die Antwort kommt hier im Chat. Montag bis Freitag. Von 8 Uhr bis 18 Uhr. \
                              Oder rufen Sie an: Telefon 115.",
     handoff_waiting: "Ihre Nachricht ist da. Ein Mensch antwortet Ihnen hier. Oder rufen Sie an: Telefon 115.",
+    back_to_assistant: "Zurück zum Chat-Programm",
+    handed_back: "Gut. Sie schreiben wieder mit dem Chat-Programm.",
+    off_duty_failures: "Das weiß ich leider nicht. Jetzt ist kein Mensch im Chat. \
+                        Rufen Sie an: Telefon 115. Montag bis Freitag. Von 8 Uhr bis 18 Uhr. \
+                        Oder fragen Sie mich mit anderen Worten.",
+    off_duty_asked: "Jetzt ist kein Mensch im Chat. Rufen Sie an: Telefon 115. Montag bis Freitag. \
+                     Von 8 Uhr bis 18 Uhr. Oder fragen Sie mich.",
     language_switched: "Gut. Ich schreibe jetzt in Leichter Sprache.",
     facet_unknown: "Das weiß ich nicht genau. Hier steht mehr:",
     courses_found: "Diese Kurse passen:",
@@ -166,11 +200,21 @@ const ENGLISH: Texts = Texts {
     change: "Change",
     cancel: "Cancel",
     what_to_change: "What would you like to change? Just type the new detail.",
+    change_how: "Type the detail with its name, for example \"Name: Anna Schulz\", or choose what you would like to change.",
+    not_a_name: "That does not look like a name. Please type first and last name, for example \"Anna Schulz\".",
+    not_free_text: "That does not answer this question. Please describe it in your own words.",
     handoff_after_failures: "I could not answer that twice now. I am passing your request to a member of staff of \
                              the citizens' hotline, who will reply here in the chat (Monday to Friday, 8 am to \
                              6 pm). It is quicker to call 115.",
     handoff_waiting: "Your message has arrived. A member of staff will reply here (Monday to Friday, 8 am to 6 pm); \
                       for urgent questions call 115.",
+    back_to_assistant: "Back to the assistant",
+    handed_back: "All right, you are back with the digital assistant.",
+    off_duty_failures: "I could not answer that twice now. Nobody from the citizens' hotline is in the chat at the \
+                        moment: you can reach them Monday to Friday, 8 am to 6 pm, at 115. Until then I am glad to \
+                        help, best with the name of the service (\"apply for an identity card\").",
+    off_duty_asked: "Nobody from the citizens' hotline is in the chat at the moment. You can reach them Monday to \
+                     Friday, 8 am to 6 pm, at 115. Until then I am glad to help: just type your question.",
     language_switched: "Sure, I will answer in English from now on.",
     facet_unknown: "My information does not say exactly. You find the details here:",
     courses_found: "These adult-education courses fit:",
@@ -205,11 +249,21 @@ const UKRAINIAN: Texts = Texts {
     change: "Змінити",
     cancel: "Скасувати",
     what_to_change: "Що ви хочете змінити? Просто напишіть нові дані.",
+    change_how: "Напишіть дані з назвою, наприклад „Ім'я: Анна Шульц“, або виберіть, що саме змінити.",
+    not_a_name: "Це не схоже на ім'я. Будь ласка, напишіть ім'я та прізвище, наприклад „Анна Шульц“.",
+    not_free_text: "Це не відповідь на це запитання. Будь ласка, опишіть своїми словами.",
     handoff_after_failures: "Я двічі не зміг відповісти. Я передаю ваш запит співробітнику гарячої лінії, який \
                              відповість тут у чаті (з понеділка по п'ятницю, з 8 до 18 години). Швидше — за \
                              телефоном 115.",
     handoff_waiting: "Ваше повідомлення отримано. Співробітник відповість вам тут (з понеділка по п'ятницю, з 8 до \
                       18 години); термінові питання — за телефоном 115.",
+    back_to_assistant: "Повернутися до асистента",
+    handed_back: "Гаразд, ви знову спілкуєтеся з цифровим асистентом.",
+    off_duty_failures: "Я двічі не зміг відповісти. Зараз у чаті немає співробітників гарячої лінії: їх можна \
+                        застати з понеділка по п'ятницю, з 8 до 18 години, за телефоном 115. А поки я охоче \
+                        допоможу, найкраще — якщо ви назвете послугу.",
+    off_duty_asked: "Зараз у чаті немає співробітників гарячої лінії. Їх можна застати з понеділка по п'ятницю, з 8 \
+                     до 18 години, за телефоном 115. А поки я охоче допоможу: просто напишіть своє запитання.",
     language_switched: "Добре, відтепер я відповідаю українською.",
     facet_unknown: "У моїй довідці про це нічого точного немає. Подробиці тут:",
     courses_found: "Ці курси народного університету підходять:",
@@ -243,10 +297,20 @@ const ARABIC: Texts = Texts {
     change: "تعديل",
     cancel: "إلغاء",
     what_to_change: "ماذا تريد أن تغيّر؟ اكتب المعلومة الجديدة فقط.",
+    change_how: "اكتب المعلومة مع اسمها، مثلًا «الاسم: آنا شولتس»، أو اختر ما تريد تغييره.",
+    not_a_name: "هذا لا يبدو اسمًا. يرجى كتابة الاسم الأول واسم العائلة، مثلًا «آنا شولتس».",
+    not_free_text: "هذا لا يجيب عن هذا السؤال. يرجى الوصف بكلماتك.",
     handoff_after_failures: "لم أتمكن من الإجابة مرتين. سأحوّل طلبك إلى أحد موظفي خط خدمة المواطنين، وسيرد عليك هنا \
                              في المحادثة (من الاثنين إلى الجمعة، من 8 صباحًا حتى 6 مساءً). الاتصال بالرقم 115 أسرع.",
     handoff_waiting: "وصلت رسالتك. سيرد عليك أحد الموظفين هنا (من الاثنين إلى الجمعة، من 8 صباحًا حتى 6 مساءً)؛ \
                       للأسئلة العاجلة اتصل بالرقم 115.",
+    back_to_assistant: "العودة إلى المساعد",
+    handed_back: "حسنًا، أنت الآن مع المساعد الرقمي مرة أخرى.",
+    off_duty_failures: "لم أتمكن من الإجابة مرتين. لا يوجد حاليًا موظف من خط خدمة المواطنين في المحادثة: يمكنك \
+                        الاتصال بالرقم 115 من الاثنين إلى الجمعة، من 8 صباحًا حتى 6 مساءً. وحتى ذلك الحين يسعدني \
+                        مساعدتك، ويفضل أن تذكر اسم الخدمة.",
+    off_duty_asked: "لا يوجد حاليًا موظف من خط خدمة المواطنين في المحادثة. يمكنك الاتصال بالرقم 115 من الاثنين إلى \
+                     الجمعة، من 8 صباحًا حتى 6 مساءً. وحتى ذلك الحين يسعدني مساعدتك: اكتب سؤالك فقط.",
     language_switched: "حسنًا، سأجيب بالعربية من الآن.",
     facet_unknown: "لا تذكر معلوماتي ذلك بدقة. تجد التفاصيل هنا:",
     courses_found: "هذه الدورات في الجامعة الشعبية مناسبة:",
@@ -297,8 +361,15 @@ mod tests {
                 t.change,
                 t.cancel,
                 t.what_to_change,
+                t.change_how,
+                t.not_a_name,
+                t.not_free_text,
                 t.handoff_after_failures,
                 t.handoff_waiting,
+                t.back_to_assistant,
+                t.handed_back,
+                t.off_duty_failures,
+                t.off_duty_asked,
                 t.language_switched,
                 t.facet_unknown,
                 t.courses_found,
@@ -320,6 +391,12 @@ mod tests {
                 t.handoff_after_failures.contains("115"),
                 "{lang}: the handoff names the 115 line"
             );
+            for text in [t.off_duty_failures, t.off_duty_asked] {
+                assert!(
+                    text.contains("115") && text.contains('8'),
+                    "{lang}: off duty, the 115 line and its hours are named: {text}"
+                );
+            }
         }
     }
 }

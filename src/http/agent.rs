@@ -224,6 +224,12 @@ pub struct QueueEntry {
 pub struct QueueBody {
     /// Oldest first.
     pub conversations: Vec<QueueEntry>,
+    /// Whether agents are on duty now: outside these hours the assistant hands nothing off.
+    pub on_duty: bool,
+    /// The duty hours (OpenStreetMap opening-hours syntax, Leipzig time).
+    pub duty_hours: String,
+    /// The agents logged in now (the console's "who is on duty").
+    pub agents_online: Vec<String>,
 }
 
 /// The handed-off conversations, oldest first.
@@ -263,7 +269,18 @@ pub async fn queue(
             last_text,
         });
     }
-    Ok(Json(QueueBody { conversations }))
+    let duty = crate::knowledge::offices::parse_hours(&state.duty_hours).ok();
+    let agents_online = state
+        .agents
+        .online(Utc::now())
+        .await
+        .map_err(|error| ApiError::unavailable("agents", error))?;
+    Ok(Json(QueueBody {
+        conversations,
+        on_duty: crate::engine::on_duty(duty.as_ref(), Utc::now()),
+        duty_hours: state.duty_hours.to_string(),
+        agents_online,
+    }))
 }
 
 fn path_key(channel: &str, conversation: &str) -> Result<SessionKey, ApiError> {

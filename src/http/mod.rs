@@ -68,6 +68,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// How long an agent session lasts, in seconds.
     pub agent_session_secs: i64,
+    /// When agents take handed-off chats (opening-hours syntax), shown in the console.
+    pub duty_hours: Arc<str>,
     /// The chat's per-client rate limit.
     pub chat_limit: web::ChatLimit,
     /// How the client's address is found (also behind a proxy), for every limiter.

@@ -137,6 +137,40 @@ impl Entities {
                 });
             }
         }
+        // Times and dates as people say them ("halb 10", "viertel nach 3", "3 pm", "um 10", "3. Dezember",
+        // "in drei Tagen").
+        for (span, value) in spoken_times(&folded) {
+            found.push(Entity {
+                kind: "time".to_string(),
+                value,
+                span,
+            });
+        }
+        for (span, date) in spoken_dates(&folded, today) {
+            found.push(Entity {
+                kind: "date".to_string(),
+                value: date.to_string(),
+                span,
+            });
+        }
+        // "8.12. 9:30": the "8.12" inside a date is no time; a time inside a longer time ("halb 10"
+        // holds "10") is the longer one's.
+        let spans = |kind: &str, found: &[Entity]| -> Vec<(usize, usize)> {
+            found
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.span)
+                .collect()
+        };
+        let dates = spans("date", &found);
+        let times = spans("time", &found);
+        found.retain(|e| {
+            e.kind != "time"
+                || (!dates.iter().any(|d| overlaps(*d, e.span))
+                    && !times
+                        .iter()
+                        .any(|t| *t != e.span && t.0 <= e.span.0 && e.span.1 <= t.1))
+        });
         // All phrases in one pass (overlapping matches), then per kind the longest non-overlapping ones
         // at word boundaries.
         let mut candidates: Vec<(usize, usize, usize)> = self
@@ -171,12 +205,19 @@ impl Entities {
                 span: (start, end),
             });
         }
-        // Relative days and weekdays are dates too.
+        // Relative days and weekdays are dates too ("nächste Woche Dienstag": the Tuesday of next week).
+        let next_week = NEXT_WEEK.iter().any(|phrase| folded.contains(phrase));
         let dates: Vec<Entity> = found
             .iter()
             .filter_map(|entity| {
                 let date = match entity.kind.as_str() {
                     "relative_day" => today + Duration::days(entity.value.parse().ok()?),
+                    "weekday" if next_week => {
+                        let weekday = entity.value.parse::<Weekday>().ok()?;
+                        let monday = today
+                            + Duration::days(7 - today.weekday().num_days_from_monday() as i64);
+                        monday + Duration::days(weekday.num_days_from_monday() as i64)
+                    }
                     "weekday" => next_weekday(today, entity.value.parse::<Weekday>().ok()?),
                     _ => return None,
                 };
@@ -211,6 +252,252 @@ impl Entities {
     }
 }
 
+/// Phrases (folded) that move a weekday to next week.
+const NEXT_WEEK: &[&str] = &[
+    "naechste woche",
+    "naechsten woche",
+    "kommende woche",
+    "kommenden woche",
+    "next week",
+    "наступного тижня",
+    "наступному тижні",
+    "الاسبوع القادم",
+    "الاسبوع المقبل",
+];
+
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+/// Number words up to twelve (folded; German, English, Ukrainian) as numbers.
+fn number_word(word: &str) -> Option<u32> {
+    let n = match word {
+        "eins" | "ein" | "eine" | "one" | "один" | "одна" => 1,
+        "zwei" | "two" | "два" | "дві" => 2,
+        "drei" | "three" | "три" => 3,
+        "vier" | "four" | "чотири" => 4,
+        "fuenf" | "five" | "пять" | "п'ять" => 5,
+        "sechs" | "six" | "шість" => 6,
+        "sieben" | "seven" | "сім" => 7,
+        "acht" | "eight" | "вісім" => 8,
+        "neun" | "nine" | "девять" | "дев'ять" => 9,
+        "zehn" | "ten" | "десять" => 10,
+        "elf" | "eleven" | "одинадцять" => 11,
+        "zwoelf" | "twelve" | "дванадцять" => 12,
+        _ => word.parse().ok()?,
+    };
+    Some(n)
+}
+
+/// An hour said without am/pm, as office hours mean it: "um 3" and "halb 4" are in the afternoon.
+fn office_hour(hour: u32) -> u32 {
+    if (1..=6).contains(&hour) {
+        hour + 12
+    } else {
+        hour
+    }
+}
+
+fn hhmm(hour: u32, minute: u32) -> Option<String> {
+    (hour < 24 && minute < 60).then(|| format!("{hour:02}:{minute:02}"))
+}
+
+/// Spoken and 12-hour times in a folded message: "halb 10" (9:30), "viertel nach 10", "viertel vor
+/// 10", "viertel 11" and "dreiviertel 11" (East German: 10:15, 10:45), "3 pm", "10am", "10:30 a.m.",
+/// "um 10", "at 10", "о 10", "الساعة 10".
+fn spoken_times(folded: &str) -> Vec<((usize, usize), String)> {
+    static PATTERN: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        let number = r"(\d{1,2}|eins|ein|zwei|drei|vier|fuenf|sechs|sieben|acht|neun|zehn|elf|zwoelf|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)";
+        Regex::new(&format!(
+            r"\b(?:(?P<half>halb)\s+{number}|viertel\s+(?P<rel>nach|vor)\s+{number}|(?P<three>drei ?viertel)\s+{number}|(?P<quarter>viertel)\s+{number}|(?P<h12>\d{{1,2}})(?::(?P<m12>[0-5]\d))?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)|(?P<at>um|at|gegen|о|об|الساعه)\s+(?P<hat>\d{{1,2}})(?:[:.](?P<mat>[0-5]\d))?)(?:\s*uhr)?(?P<end>\b|$)"
+        ))
+        .expect("the spoken time pattern compiles")
+    });
+    let mut times = Vec::new();
+    for caps in PATTERN.captures_iter(folded) {
+        let whole = caps.get(0).expect("a match");
+        // The number after the marker word: the first numbered group that matched.
+        let number = (1..caps.len())
+            .filter_map(|i| caps.get(i))
+            .filter(|m| !m.as_str().is_empty())
+            .find_map(|m| {
+                number_word(m.as_str()).filter(|_| {
+                    ![
+                        "halb",
+                        "nach",
+                        "vor",
+                        "viertel",
+                        "dreiviertel",
+                        "drei viertel",
+                    ]
+                    .contains(&m.as_str())
+                })
+            });
+        let value = if caps.name("half").is_some() {
+            number
+                .map(office_hour)
+                .and_then(|h| hhmm((h + 23) % 24, 30))
+        } else if let Some(rel) = caps.name("rel") {
+            number.map(office_hour).and_then(|h| match rel.as_str() {
+                "nach" => hhmm(h, 15),
+                _ => hhmm((h + 23) % 24, 45),
+            })
+        } else if caps.name("three").is_some() {
+            number
+                .map(office_hour)
+                .and_then(|h| hhmm((h + 23) % 24, 45))
+        } else if caps.name("quarter").is_some() {
+            number
+                .map(office_hour)
+                .and_then(|h| hhmm((h + 23) % 24, 15))
+        } else if let Some(ampm) = caps.name("ampm") {
+            let hour: u32 = caps["h12"].parse().unwrap_or(99);
+            let minute: u32 = caps
+                .name("m12")
+                .map_or(0, |m| m.as_str().parse().unwrap_or(99));
+            let pm = ampm.as_str().starts_with('p');
+            match hour {
+                1..=11 if pm => hhmm(hour + 12, minute),
+                12 if !pm => hhmm(0, minute),
+                1..=12 => hhmm(hour, minute),
+                _ => None,
+            }
+        } else if let Some(hour) = caps.name("hat") {
+            let hour: u32 = hour.as_str().parse().unwrap_or(99);
+            let minute: u32 = caps
+                .name("mat")
+                .map_or(0, |m| m.as_str().parse().unwrap_or(99));
+            hhmm(office_hour(hour), minute)
+        } else {
+            None
+        };
+        if let Some(value) = value {
+            times.push(((whole.start(), whole.end()), value));
+        }
+    }
+    times
+}
+
+/// Month names (folded prefixes of at least three letters; German, English, Ukrainian genitive).
+fn month(word: &str) -> Option<u32> {
+    const MONTHS: [&[&str]; 12] = [
+        &["jan", "січ"],
+        &["feb", "лют"],
+        &["maer", "mar", "бер"],
+        &["apr", "кві"],
+        &["mai", "may", "тра"],
+        &["jun", "чер"],
+        &["jul", "лип"],
+        &["aug", "сер"],
+        &["sep", "вер"],
+        &["okt", "oct", "жов"],
+        &["nov", "лис"],
+        &["dez", "dec", "гру"],
+    ];
+    let prefix: String = word.chars().take(3).collect();
+    let prefix4: String = word.chars().take(4).collect();
+    MONTHS
+        .iter()
+        .position(|names| names.contains(&prefix.as_str()) || names.contains(&prefix4.as_str()))
+        .map(|i| i as u32 + 1)
+}
+
+/// Dates with month names ("3. Dezember", "December 3rd", "3 грудня") and relative ones ("in drei
+/// Tagen", "in 2 days"), resolved against `today`.
+fn spoken_dates(folded: &str, today: NaiveDate) -> Vec<((usize, usize), NaiveDate)> {
+    static PATTERN: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(
+            r"\b(?:(?P<d1>\d{1,2})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?(?P<m1>[a-z\p{Cyrillic}]{3,})(?:\s+(?P<y1>\d{4}))?|(?P<m2>[a-z]{3,})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{4}))?|in\s+(?P<n>\d{1,2}|zwei|drei|vier|fuenf|sechs|sieben|two|three|four|five|six|seven)\s+(?:tagen|days))\b",
+        )
+        .expect("the spoken date pattern compiles")
+    });
+    let mut dates = Vec::new();
+    for caps in PATTERN.captures_iter(folded) {
+        let whole = caps.get(0).expect("a match");
+        let date = if let Some(n) = caps.name("n") {
+            number_word(n.as_str()).map(|n| today + Duration::days(n as i64))
+        } else {
+            let (day, name, year) = match (caps.name("d1"), caps.name("m1")) {
+                (Some(d), Some(m)) => (d, m, caps.name("y1")),
+                _ => match (caps.name("d2"), caps.name("m2")) {
+                    (Some(d), Some(m)) => (d, m, caps.name("y2")),
+                    _ => continue,
+                },
+            };
+            let (Some(month), Ok(day)) = (month(name.as_str()), day.as_str().parse::<u32>()) else {
+                continue;
+            };
+            // "3 mal" or "10 tage" is no date: only real month names count.
+            if !is_month_name(name.as_str()) {
+                continue;
+            }
+            match year.and_then(|y| y.as_str().parse::<i32>().ok()) {
+                Some(year) => NaiveDate::from_ymd_opt(year, month, day),
+                None => NaiveDate::from_ymd_opt(today.year(), month, day)
+                    .filter(|d| *d >= today)
+                    .or_else(|| NaiveDate::from_ymd_opt(today.year() + 1, month, day)),
+            }
+        };
+        if let Some(date) = date {
+            dates.push(((whole.start(), whole.end()), date));
+        }
+    }
+    dates
+}
+
+/// Whether a folded word is a month's name or its usual abbreviation.
+fn is_month_name(word: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "januar",
+        "jan",
+        "january",
+        "februar",
+        "feb",
+        "february",
+        "maerz",
+        "mar",
+        "march",
+        "april",
+        "apr",
+        "mai",
+        "may",
+        "juni",
+        "jun",
+        "june",
+        "juli",
+        "jul",
+        "july",
+        "august",
+        "aug",
+        "september",
+        "sep",
+        "sept",
+        "oktober",
+        "okt",
+        "oct",
+        "october",
+        "november",
+        "nov",
+        "dezember",
+        "dez",
+        "dec",
+        "december",
+        "січня",
+        "лютого",
+        "березня",
+        "квітня",
+        "травня",
+        "червня",
+        "липня",
+        "серпня",
+        "вересня",
+        "жовтня",
+        "листопада",
+        "грудня",
+    ];
+    NAMES.contains(&word)
+}
+
 /// The next day (today counts) that falls on `weekday`.
 fn next_weekday(today: NaiveDate, weekday: Weekday) -> NaiveDate {
     let ahead = (7 + weekday.num_days_from_monday() as i64
@@ -227,7 +514,13 @@ fn parse_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     match parts.get(2).filter(|y| !y.is_empty()) {
         Some(year) => {
             let year: i32 = year.parse().ok()?;
-            let year = if year < 100 { 2000 + year } else { year };
+            // Two digits: this century unless that lies more than a year ahead ("3.4.85" is 1985, a
+            // birth date; "24.12.26" is 2026).
+            let year = match year {
+                0..=99 if 2000 + year > today.year() + 1 => 1900 + year,
+                0..=99 => 2000 + year,
+                _ => year,
+            };
             NaiveDate::from_ymd_opt(year, month, day)
         }
         None => {
@@ -320,6 +613,72 @@ mod tests {
             found.contains(&("time".into(), "14:00".into())),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn times_and_dates_as_people_type_them() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(); // a Monday
+        let all = entities();
+        let values = |text: &str, kind: &str| -> Vec<String> {
+            all.extract(text, today)
+                .into_iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.value)
+                .collect()
+        };
+        for (text, time) in [
+            ("halb 10", "09:30"),
+            ("um halb drei", "14:30"),
+            ("viertel nach 10", "10:15"),
+            ("viertel vor 12", "11:45"),
+            ("viertel elf", "10:15"),
+            ("dreiviertel elf", "10:45"),
+            ("3 pm", "15:00"),
+            ("10am", "10:00"),
+            ("10:30 a.m.", "10:30"),
+            ("12 pm", "12:00"),
+            ("um 3", "15:00"),
+            ("um 10 Uhr", "10:00"),
+            ("at 9", "09:00"),
+            ("о 10:30", "10:30"),
+            ("الساعة ١٠", "10:00"),
+        ] {
+            assert_eq!(values(text, "time"), vec![time.to_string()], "{text}");
+        }
+        // "8.12. 9:30": the date holds no time "08:12".
+        assert_eq!(values("8.12. 9:30", "time"), vec!["09:30".to_string()]);
+        assert_eq!(values("8.12. 9:30", "date"), vec!["2026-12-08".to_string()]);
+        for (text, date) in [
+            ("3.4.85", "1985-04-03"),
+            ("24.12.26", "2026-12-24"),
+            ("3. Dezember", "2026-12-03"),
+            ("December 3rd", "2026-12-03"),
+            ("3 грудня", "2026-12-03"),
+            ("in drei Tagen", "2026-11-26"),
+            ("nächste Woche Dienstag", "2026-12-01"),
+            ("next week Friday", "2026-12-04"),
+            ("у вівторок", "2026-11-24"),
+            ("в п'ятницю", "2026-11-27"),
+            ("завтра", "2026-11-24"),
+            ("الخميس", "2026-11-26"),
+            ("بعد غد", "2026-11-25"),
+        ] {
+            assert!(
+                values(text, "date").contains(&date.to_string()),
+                "{text}: {:?}",
+                values(text, "date")
+            );
+        }
+        // Counts, prices and codes are no times or dates.
+        for text in [
+            "3 Ausfertigungen",
+            "kostet 10 Euro",
+            "Kassenzeichen 1234567890",
+            "3 mal",
+        ] {
+            assert!(values(text, "time").is_empty(), "{text}");
+            assert!(values(text, "date").is_empty(), "{text}");
+        }
     }
 
     #[test]

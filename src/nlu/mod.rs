@@ -525,7 +525,7 @@ impl Nlu {
             vocabulary
                 .entry(example.intent.clone())
                 .or_default()
-                .extend(words(&example.text));
+                .extend(words(&crate::knowledge::analysis::fold(&example.text)));
         }
         Ok(Nlu {
             classifier,
@@ -551,9 +551,10 @@ impl Nlu {
             w.chars().any(|c| c.is_ascii_digit())
                 || w.len() <= 5 && w.chars().all(|c| c.is_ascii_uppercase())
         };
+        // Compared folded (ü = ue), so the text may come folded or as typed.
         text.split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty() && !code_like(w))
-            .filter(|w| !known.contains(&w.to_lowercase()))
+            .filter(|w| !known.contains(&crate::knowledge::analysis::fold(w)))
             .count()
     }
 

@@ -66,6 +66,18 @@ fn start_value(office: &str, at: DateTime<Utc>) -> String {
     format!("{office}@{}", at.timestamp())
 }
 
+/// Whether a slot lies in a part of the day: morning before 12, afternoon 12 to 17, evening from 16.
+fn in_part_of_day(start: DateTime<Utc>, part: Option<&str>) -> bool {
+    use chrono::Timelike;
+    let hour = start.with_timezone(&TIME_ZONE).hour();
+    match part {
+        Some("morning") => hour < 12,
+        Some("afternoon") => (12..17).contains(&hour),
+        Some("evening") => hour >= 16,
+        _ => true,
+    }
+}
+
 fn slot_button(
     office: Option<&str>,
     knowledge: &Knowledge,
@@ -295,18 +307,46 @@ impl AppointmentBooking {
             .filter(|o| *o != "any")
             .map(String::as_str);
         let (after, day) = self.window(slots, now);
+        // A part of the day ("nachmittags") keeps the slots of that part; more are read to find them.
+        let part = slots.get("time_of_day").map(String::as_str);
+        let limit = if part.is_some() { 60 } else { OFFERED_SLOTS };
         match self
             .context
             .bookings
-            .next_free(service, office, after, day, OFFERED_SLOTS)
+            .next_free(service, office, after, day, limit)
             .await
         {
-            Ok(found) => found,
+            Ok(found) => found
+                .into_iter()
+                .filter(|s| in_part_of_day(s.start, part))
+                .take(OFFERED_SLOTS)
+                .collect(),
             Err(error) => {
                 tracing::warn!(%error, "could not read free slots");
                 Vec::new()
             }
         }
+    }
+
+    /// The first day from `from` on with a free slot for the chosen service and office, if any.
+    async fn first_free_day(
+        &self,
+        slots: &Slots,
+        from: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Option<NaiveDate> {
+        let midnight = TIME_ZONE
+            .from_local_datetime(&from.and_hms_opt(0, 0, 0)?)
+            .earliest()?
+            .with_timezone(&Utc)
+            .max(now);
+        let mut probe = slots.clone();
+        probe.remove("day");
+        probe.insert("after".into(), midnight.timestamp().to_string());
+        self.free_slots(&probe, now)
+            .await
+            .first()
+            .map(|slot| slot.start.with_timezone(&TIME_ZONE).date_naive())
     }
 
     /// Fills service, office, name and e-mail from the booking being moved.
@@ -378,10 +418,21 @@ impl FormHandler for AppointmentBooking {
                     _ => Ok(value.to_string()),
                 }
             }
-            "day" => value
-                .parse::<NaiveDate>()
-                .map(|d| d.to_string())
-                .map_err(|_| t.invalid_date.to_string()),
+            // "from:DATE" (the "another day" button): the first day from DATE on with a free slot.
+            "day" => match value.strip_prefix("from:") {
+                Some(from) => from
+                    .parse::<NaiveDate>()
+                    .map(|d| format!("from:{d}"))
+                    .map_err(|_| t.invalid_date.to_string()),
+                None => value
+                    .parse::<NaiveDate>()
+                    .map(|d| d.to_string())
+                    .map_err(|_| t.invalid_date.to_string()),
+            },
+            "time_of_day" => match value {
+                "morning" | "afternoon" | "evening" => Ok(value.to_string()),
+                _ => Err(t.invalid_time.to_string()),
+            },
             "time" => NaiveTime::parse_from_str(value, "%H:%M")
                 .map(|time| time.format("%H:%M").to_string())
                 .map_err(|_| t.invalid_time.to_string()),
@@ -464,9 +515,10 @@ impl FormHandler for AppointmentBooking {
                             action: format!("slot:after:{}", last.start.timestamp()),
                         });
                         let shown_day = last.start.with_timezone(&TIME_ZONE).date_naive();
+                        // The next day with a free slot after the one shown: never back to it.
                         buttons.push(Button {
                             label: t.other_day.to_string(),
-                            action: format!("slot:day:{}", shown_day + Duration::days(1)),
+                            action: format!("slot:day:from:{}", shown_day + Duration::days(1)),
                         });
                     }
                     buttons
@@ -489,6 +541,22 @@ impl FormHandler for AppointmentBooking {
             self.take_over_replaced(slots, now).await;
             let today = local_date(now);
             let last_day = self.context.bookings.last_day(now);
+            if let Some(from) = slots
+                .get("day")
+                .and_then(|d| d.strip_prefix("from:"))
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+            {
+                slots.remove("after");
+                match self.first_free_day(slots, from.max(today), now).await {
+                    Some(day) => {
+                        slots.insert("day".into(), day.to_string());
+                    }
+                    None => {
+                        slots.remove("day");
+                        messages.push(Message::plain(t.no_slots));
+                    }
+                }
+            }
             if let Some(day) = slots.get("day").and_then(|d| d.parse::<NaiveDate>().ok())
                 && (day < today || day > last_day)
             {
@@ -600,8 +668,33 @@ impl FormHandler for AppointmentBooking {
                             );
                         }
                         None => {
+                            // The free slots closest to the time asked for: on that day (or the first
+                            // day with any), from a little before it.
                             slots.remove("time");
-                            messages.push(Message::plain(t.no_slots_at_time));
+                            messages
+                                .push(Message::plain(t.no_slots_at_time.replace("{time}", &time)));
+                            let from = day.unwrap_or(local_date(after));
+                            if let Some(free_day) = self.first_free_day(slots, from, now).await {
+                                slots.insert("day".into(), free_day.to_string());
+                                let wanted = NaiveTime::parse_from_str(&time, "%H:%M")
+                                    .ok()
+                                    .and_then(|t| {
+                                        TIME_ZONE
+                                            .from_local_datetime(&free_day.and_time(t))
+                                            .earliest()
+                                    })
+                                    .map(|at| {
+                                        (at.with_timezone(&Utc) - Duration::minutes(90)).max(now)
+                                    });
+                                if let Some(wanted) = wanted {
+                                    let mut probe = slots.clone();
+                                    probe.insert("after".into(), wanted.timestamp().to_string());
+                                    if !self.free_slots(&probe, now).await.is_empty() {
+                                        slots
+                                            .insert("after".into(), wanted.timestamp().to_string());
+                                    }
+                                }
+                            }
                         }
                     }
                 } else if self.free_slots(slots, now).await.is_empty() {
@@ -670,6 +763,13 @@ impl FormHandler for AppointmentBooking {
                 }
             }
             messages
+        })
+    }
+
+    fn abandon<'a>(&'a self, filled: &'a Slots, context: &'a CommitContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let mut slots = filled.clone();
+            self.release(&mut slots, context.now).await;
         })
     }
 

@@ -901,11 +901,21 @@
       state.queue = list;
       clearError('queue');
       renderQueue(list);
+      renderDuty(data || {});
       el.queueUpdated.textContent = 'Aktualisiert um ' + new Date().toLocaleTimeString('de-DE');
     } catch (error) {
       showError(error, 'queue');
     }
   });
+
+  // Who is on duty: outside the duty hours the assistant hands nothing off.
+  function renderDuty(data) {
+    const hours = typeof data.duty_hours === 'string' ? data.duty_hours : '';
+    const online = Array.isArray(data.agents_online) ? data.agents_online : [];
+    const status = data.on_duty ? 'Dienstzeit' : 'Außerhalb der Dienstzeit: der Assistent übergibt nichts';
+    const who = online.length ? 'Angemeldet: ' + online.join(', ') : 'Niemand angemeldet';
+    el.queueDuty.textContent = status + (hours ? ' (' + hours + ')' : '') + ' · ' + who;
+  }
 
   function waitingCount(list) {
     return list.filter((item) => !item.taken_by).length;
@@ -1317,6 +1327,7 @@
       queueList: $('queue-list'),
       queueEmpty: $('queue-empty'),
       queueUpdated: $('queue-updated'),
+      queueDuty: $('queue-duty'),
       conversation: $('conversation'),
       convTitle: $('conv-title'),
       convState: $('conv-state'),
