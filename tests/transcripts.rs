@@ -20,67 +20,14 @@
 
 mod common;
 
+use common::world::World;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use auskunft::config::Settings;
-use auskunft::engine::Engine;
-use auskunft::knowledge::Knowledge;
-use auskunft::nlu::Nlu;
-use auskunft::store::{self, CachedStore, Database, SessionStore};
 use auskunft_channel::{Channel, Conversation, Inbound, InboundContent, Reply};
 use chrono::TimeZone;
-
-struct World {
-    settings: Settings,
-    knowledge: Arc<Knowledge>,
-    nlu: Arc<Nlu>,
-    url: String,
-}
-
-impl World {
-    async fn new(dir: &Path) -> World {
-        let mut settings = common::test_settings_in(dir);
-        settings.intents.dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("intents");
-        // The shipped duty hours (the 115 line's): the clock decides whether agents take a handoff.
-        settings.agents.duty_hours = auskunft::config::DEFAULT_DUTY_HOURS.into();
-        let knowledge = Arc::new(Knowledge::open(&settings.knowledge.dir, None).unwrap());
-        let nlu = Arc::new(Nlu::load(&settings.intents.dir, &knowledge.base).unwrap());
-        let url = settings.database.url.clone();
-        World {
-            settings,
-            knowledge,
-            nlu,
-            url,
-        }
-    }
-
-    async fn engine(&self, clock: &Arc<AtomicI64>) -> (Engine, Database) {
-        let database = store::connect(&self.url, 4).await.unwrap();
-        let sessions: Arc<dyn SessionStore> = Arc::new(CachedStore::new(
-            Arc::new(database.clone()),
-            std::num::NonZeroUsize::new(100).unwrap(),
-        ));
-        let clock = Arc::clone(clock);
-        let engine = auskunft::startup::engine(
-            &self.settings,
-            &self.knowledge,
-            Arc::clone(&self.nlu),
-            sessions,
-            Arc::new(database.clone()),
-            auskunft::startup::transactions(&self.settings, &self.knowledge, &database)
-                .await
-                .unwrap(),
-        )
-        .with_clock(Arc::new(move || {
-            chrono::Utc
-                .timestamp_opt(clock.load(Ordering::SeqCst), 0)
-                .unwrap()
-        }));
-        (engine, database)
-    }
-}
 
 /// Runs one transcript; returns the failed checks as `file:line: message`.
 async fn run(path: &Path, world: &World) -> Vec<String> {

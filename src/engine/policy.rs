@@ -694,9 +694,25 @@ impl Engine {
             return self.knowledge_answer(text, state, lang, false).await;
         };
         // A chosen language holds, except against a message plainly in another script (Arabic, Cyrillic).
+        // A name, an address or a labelled value in a form is written as it is written ("Олена
+        // Коваленко", "Name: Mehmet Yılmaz"): it tells nothing about the citizen's language.
+        let free_answer = match &state.dialogue {
+            Dialogue::Form {
+                form,
+                asking: Some(asking),
+                ..
+            } => nlu.forms.get(form).is_some_and(|form| {
+                form.slots.iter().any(|s| {
+                    s.name == *asking
+                        && matches!(s.entity.as_str(), "person_name" | "text" | "email")
+                })
+            }),
+            _ => false,
+        } || state.form().is_some() && slots::labelled(text).is_some();
         let detected = nlu
             .language
             .detect(text)
+            .filter(|_| !free_answer)
             .filter(|l| !state.lang_fixed || matches!(l, Lang::Uk | Lang::Ar));
         if detected.is_some() && state.lang_fixed {
             state.lang_fixed = false;
@@ -714,6 +730,12 @@ impl Engine {
             let rest = Entities::without(&text, &[requested]);
             let (_, others) = self.retriever.facets(&rest, lang);
             if rest.is_empty() || others == 0 {
+                // In a form, the form goes on in the new language (its question or summary again).
+                if state.form().is_some() {
+                    return Ok(self
+                        .resume_step(state, lang, context, texts(lang).language_switched)
+                        .await);
+                }
                 return Ok(self.repeat_in(state, lang));
             }
             text = rest;
@@ -1454,8 +1476,19 @@ impl Engine {
                 .is_some_and(|(intent, p)| {
                     intent != form_name && intent != intent::SERVICE_INFO && *p >= SURE_INTENT
                 });
+        // A value with its slot named ("Name: Олена Коваленко") is an answer, whatever it resembles.
+        let labelled = slots::labelled(text).is_some_and(|(candidates, _)| {
+            candidates
+                .iter()
+                .any(|name| form.slots.iter().any(|s| s.name == *name))
+        });
+        // A question is answered, whatever is asked ("what documents do I need?" when the e-mail is
+        // asked), then the form asks again.
+        let side_question = slots::question_like(text) && text.split_whitespace().count() <= 12;
         if !answers_question
-            && self.is_interruption(nlu, text, &results, form_name, asking.as_deref(), &form)
+            && !labelled
+            && (side_question
+                || self.is_interruption(nlu, text, &results, form_name, asking.as_deref(), &form))
         {
             return self
                 .interrupt(
