@@ -35,7 +35,7 @@ const SURE_INTENT: f32 = 0.85;
 
 /// The classifier's probability from which a statement carrying a transaction's own value ("Schlagloch")
 /// starts that transaction.
-const TOLD_INTENT: f32 = 0.75;
+const TOLD_INTENT: f32 = 0.6;
 
 /// Where a handed-off conversation stands.
 enum HandoffState {
@@ -822,10 +822,30 @@ impl Engine {
             .is_some_and(|hit| thresholds.answers(hit));
         // Without a handler the answer is a knowledge card, so the knowledge must know the topic.
         let has_handler = self.handler_for(nlu, &top_intent).is_some();
-        let related_topic = results
+        let mut related_topic = results
             .hits
             .iter()
             .any(|hit| nlu.relates(&top_intent, &hit.slug) && self.grounds(&thresholds, hit));
+        if !related_topic && probability >= SURE_INTENT && !entities.is_empty() {
+            // Dates, offices and names dilute a message full of details ("Termin im Bürgerbüro Mitte
+            // für einen neuen Personalausweis, am besten Dienstag nachmittag. Ich heiße Jonas
+            // Weber."): the words that are not details may name the intent's topic clearly.
+            let details: Vec<&Entity> = entities.iter().collect();
+            let rest = Entities::without(text, &details);
+            let rest = match slots::name_introduced(&rest) {
+                Some((before, _)) => before,
+                None => rest,
+            };
+            if rest.split_whitespace().count() > 0
+                && let Ok(bare) = self.search(&rest, lang)
+            {
+                let bare_thresholds = self.thresholds(&bare);
+                related_topic =
+                    bare.hits.iter().take(1).any(|hit| {
+                        nlu.relates(&top_intent, &hit.slug) && bare_thresholds.answers(hit)
+                    });
+            }
+        }
         // A transaction is about the city's business: a message with words neither the knowledge base
         // nor the intent's examples know ("Termin beim Friseur", "meine Stromrechnung bezahlen") is not.
         // Searches (refinable forms) take any topic: "Klettern" finds no course, and says so.
@@ -1217,7 +1237,25 @@ impl Engine {
                         }
                     }
                 }
-                "text" | "person_name" => None,
+                "text" => None,
+                "person_name" if asking.is_some() => None,
+                // An office asked for may be named loosely ("mitte", "am Paunsdorf Center").
+                "office" if asking == Some(slot.name.as_str()) => entities
+                    .iter()
+                    .find(|e| e.kind == "office")
+                    .map(|e| e.value.clone())
+                    .or_else(|| {
+                        let (offices, _) = self.retriever.find_offices(text);
+                        offices
+                            .first()
+                            .and_then(|hit| self.retriever.knowledge().offices.get(hit.index))
+                            .map(|office| office.id.clone())
+                    }),
+                "person_name" if asking.is_none() && slot.name != "person" => {
+                    slots::name_introduced(text)
+                        .map(|(_, name)| name)
+                        .filter(|name| slots::plausible_name(name, &[]))
+                }
                 kind => entities
                     .iter()
                     .find(|e| e.kind == kind)
@@ -1467,7 +1505,13 @@ impl Engine {
         let answers_question = asking
             .as_deref()
             .and_then(|name| form.slots.iter().find(|s| s.name == name))
-            .is_some_and(|slot| entities.iter().any(|e| e.kind == slot.entity))
+            .is_some_and(|slot| {
+                entities.iter().any(|e| e.kind == slot.entity)
+                    // An office named loosely ("mitte") when an office is asked.
+                    || slot.entity == "office"
+                        && text.split_whitespace().count() <= 4
+                        && !self.retriever.find_offices(text).0.is_empty()
+            })
             && !text.trim_end().ends_with('?')
             && !nlu
                 .classifier
@@ -1529,6 +1573,28 @@ impl Engine {
                 slots.insert(slot.name.clone(), value);
                 filled = 1;
             }
+        }
+        // A detail said again ("dienstag nachmittags" when Tuesday afternoon is already chosen) is no
+        // error: the question comes again with its choices.
+        let repeated = errors.is_empty()
+            && form.slots.iter().any(|slot| {
+                entities
+                    .iter()
+                    .any(|e| e.kind == slot.entity && slots.get(&slot.name) == Some(&e.value))
+            });
+        if filled == 0 && repeated {
+            return Ok(self
+                .advance(
+                    nlu,
+                    &form,
+                    handler.as_ref(),
+                    slots,
+                    state,
+                    lang,
+                    context,
+                    Vec::new(),
+                )
+                .await);
         }
         if filled == 0 && asking.is_none() && errors.is_empty() {
             // After "ändern": a value that fits no detail by itself; ask which one is meant.
@@ -2105,6 +2171,33 @@ impl Engine {
                 label: related.text(lang).1.name.clone(),
                 action: format!("service:{}", related.slug),
             });
+        }
+        // The transaction the entry describes, one press away ("Mangel melden", "Termin buchen").
+        if let Some(nlu) = &self.nlu {
+            let form = if service.bookable && self.handler_for(nlu, "appointment.book").is_some() {
+                Some((
+                    texts(lang).book_appointment,
+                    format!("form:appointment.book?service={}", service.slug),
+                ))
+            } else {
+                nlu.forms
+                    .keys()
+                    .filter(|intent| !intent.starts_with("appointment."))
+                    .find(|intent| {
+                        nlu.default_service(intent) == Some(service.slug.as_str())
+                            && self.handler_for(nlu, intent).is_some()
+                    })
+                    .map(|intent| (texts(lang).do_it_online, format!("form:{intent}")))
+            };
+            if let Some((label, action)) = form {
+                buttons.insert(
+                    1,
+                    Button {
+                        label: label.to_string(),
+                        action,
+                    },
+                );
+            }
         }
         state.last_service = Some(service.slug.clone());
         state.last_intent = Some(intent::SERVICE_INFO.to_string());

@@ -422,6 +422,46 @@ pub fn labelled(text: &str) -> Option<(&'static [&'static str], String)> {
     (!value.is_empty()).then(|| (slots, value.to_string()))
 }
 
+/// A name introduced inside a longer message ("... Ich heiße Jonas Weber."): the text before the
+/// introduction and the name (up to the end of its sentence).
+pub fn name_introduced(text: &str) -> Option<(String, String)> {
+    let folded = fold(text);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let folded_words: Vec<String> = folded
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_string()
+        })
+        .collect();
+    if folded_words.len() != words.len() {
+        return None;
+    }
+    for intro in NAME_INTRODUCTIONS {
+        let intro_words: Vec<&str> = intro.split_whitespace().collect();
+        let n = intro_words.len();
+        for start in 0..words.len().saturating_sub(n) {
+            if folded_words[start..start + n] != intro_words[..] {
+                continue;
+            }
+            let mut name = Vec::new();
+            for word in &words[start + n..] {
+                let end = word.ends_with(['.', '!', '?', ';', ',']);
+                name.push(word.trim_end_matches(['.', '!', '?', ';', ',']));
+                if end {
+                    break;
+                }
+            }
+            let name = name.join(" ").trim_start_matches(':').trim().to_string();
+            if name.is_empty() {
+                return None;
+            }
+            return Some((words[..start].join(" "), name));
+        }
+    }
+    None
+}
+
 /// The name of a slot as a citizen reads it, for the "what would you like to change" buttons.
 pub fn slot_label(slot: &str, lang: Lang) -> Option<&'static str> {
     let labels: [&str; 4] = match slot {
@@ -538,6 +578,21 @@ mod tests {
         assert!(labelled("Hinweis: das Loch ist tief").is_none());
         assert!(labelled("Ich bin Erbin, das Nachlassgericht verlangt die Urkunde").is_none());
         assert!(labelled("Name:").is_none());
+    }
+
+    #[test]
+    fn names_introduced_in_a_longer_message_are_found() {
+        let (before, name) = name_introduced(
+            "Hallo, ich bräuchte einen Termin für einen Personalausweis. Ich heiße Jonas Weber.",
+        )
+        .unwrap();
+        assert_eq!(name, "Jonas Weber");
+        assert!(before.ends_with("Personalausweis."), "{before}");
+        assert_eq!(
+            name_introduced("my name is John Smith, I need a passport").map(|(_, n)| n),
+            Some("John Smith".to_string())
+        );
+        assert!(name_introduced("Ich brauche einen Termin").is_none());
     }
 
     #[test]
