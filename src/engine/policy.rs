@@ -720,7 +720,7 @@ impl Engine {
         if let Some(detected) = detected {
             lang = detected;
         }
-        let entities = nlu.entities.extract(text, self.today());
+        let mut entities = nlu.entities.extract(text, self.today());
         let mut text = text.to_string();
         if let Some(requested) = entities.iter().find(|e| e.kind == "language") {
             if let Some(new_lang) = Lang::negotiate(&requested.value) {
@@ -739,6 +739,8 @@ impl Engine {
                 return Ok(self.repeat_in(state, lang));
             }
             text = rest;
+            // The spans must be the remaining text's.
+            entities = nlu.entities.extract(&text, self.today());
         }
         let short = text.split_whitespace().count() <= 4;
         if short && entities.iter().any(|e| e.kind == "cancel") {
@@ -826,7 +828,11 @@ impl Engine {
             .hits
             .iter()
             .any(|hit| nlu.relates(&top_intent, &hit.slug) && self.grounds(&thresholds, hit));
-        if !related_topic && probability >= SURE_INTENT && !entities.is_empty() {
+        let takes_service = nlu
+            .forms
+            .get(&top_intent)
+            .is_some_and(|form| form.slots.iter().any(|s| s.entity == "service"));
+        if !related_topic && takes_service && probability >= SURE_INTENT && !entities.is_empty() {
             // Dates, offices and names dilute a message full of details ("Termin im Bürgerbüro Mitte
             // für einen neuen Personalausweis, am besten Dienstag nachmittag. Ich heiße Jonas
             // Weber."): the words that are not details may name the intent's topic clearly.
@@ -840,10 +846,13 @@ impl Engine {
                 && let Ok(bare) = self.search(&rest, lang)
             {
                 let bare_thresholds = self.thresholds(&bare);
-                related_topic =
-                    bare.hits.iter().take(1).any(|hit| {
-                        nlu.relates(&top_intent, &hit.slug) && bare_thresholds.answers(hit)
-                    });
+                // A specific service ("Personalausweis"), not the entry describing the transaction
+                // itself ("Terminvereinbarung" for "hairdresser appointment").
+                related_topic = bare.hits.iter().take(1).any(|hit| {
+                    nlu.relates(&top_intent, &hit.slug)
+                        && !nlu.describes_transaction(&hit.slug)
+                        && bare_thresholds.answers(hit)
+                });
             }
         }
         // A transaction is about the city's business: a message with words neither the knowledge base

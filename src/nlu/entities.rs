@@ -241,6 +241,13 @@ impl Entities {
         let mut spans: Vec<(usize, usize)> = entities.iter().map(|e| e.span).collect();
         spans.sort();
         for (start, end) in spans {
+            // Spans of another text (a message before a part was taken off) are skipped, never a panic.
+            if end > folded.len()
+                || !folded.is_char_boundary(start)
+                || !folded.is_char_boundary(end)
+            {
+                continue;
+            }
             if start >= at {
                 rest.push_str(&folded[at..start]);
                 rest.push(' ');
@@ -694,5 +701,15 @@ mod tests {
                 .collect::<Vec<_>>(),
         );
         assert_eq!(rest, "spanisch fuer");
+        // Spans that do not fit the text (found in a longer one) are left out, not a panic.
+        let stray = Entity {
+            kind: "language".into(),
+            value: "uk".into(),
+            span: (40, 66),
+        };
+        assert_eq!(
+            Entities::without("порадьте стоматолога", &[&stray]),
+            "порадьте стоматолога"
+        );
     }
 }
