@@ -1793,7 +1793,10 @@ impl Engine {
             return knowledge_question && text.ends_with('?')
                 || other_intent && !text.contains('@');
         }
-        other_intent || knowledge_question
+        // A slot of fixed values (a choice, a code, an office): a message that fits none of them but
+        // that the knowledge answers for sure ("Personalausweis" while pay-or-object is asked) is a
+        // question of its own, however short.
+        other_intent || knowledge_question || self.sure_answer(results)
     }
 
     /// Answers a question asked in the middle of a form, then asks the form's question again.
