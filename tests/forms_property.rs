@@ -15,10 +15,10 @@ use std::sync::atomic::AtomicI64;
 use std::sync::{LazyLock, Mutex};
 
 use auskunft::engine::{Dialogue, DialogueState, slots::question_like};
-use auskunft::store::{Database, SessionKey, SessionStore};
+use auskunft::store::Database;
 use auskunft_channel::{Channel, Conversation, Inbound, InboundContent, Reply};
 use chrono::TimeZone;
-use common::world::World;
+use common::world::{World, appointment_status, reply_text, stored_state};
 use proptest::prelude::*;
 
 const SERVICE: &str = "reisepass-beantragen";
@@ -109,27 +109,9 @@ static SETUP: LazyLock<Mutex<Setup>> = LazyLock::new(|| {
 });
 
 async fn state_of(database: &Database, conversation: &str) -> DialogueState {
-    let key = SessionKey {
-        channel: Channel::Web,
-        conversation: conversation.to_string(),
-    };
-    let record = database
-        .load(&key)
+    stored_state(database, conversation)
         .await
-        .unwrap()
-        .expect("the conversation is stored");
-    serde_json::from_str(&record.state).unwrap()
-}
-
-async fn status_of(database: &Database, code: &str) -> String {
-    let Database::Sqlite(pool) = database else {
-        unreachable!("the property test runs on SQLite")
-    };
-    sqlx::query_scalar("SELECT status FROM appointments WHERE code = $1")
-        .bind(code)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+        .expect("the conversation is stored")
 }
 
 /// Plays the moves; returns the first broken invariant.
@@ -214,12 +196,7 @@ async fn play(setup: &Setup, moves: &[Move]) -> Result<(), String> {
             .handle(say(Some(conversation.clone()), content))
             .await
             .map_err(|e| format!("{}\nthe engine failed: {e}", log.join("\n")))?;
-        let text: String = reply
-            .messages
-            .iter()
-            .map(|m| m.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = reply_text(&reply);
         log.push(format!("< {text}"));
         let fail = |what: String| Err(format!("{}\n=> {what}", log.join("\n")));
         if reply.messages.is_empty() || reply.messages.iter().any(|m| m.text.trim().is_empty()) {
@@ -232,8 +209,8 @@ async fn play(setup: &Setup, moves: &[Move]) -> Result<(), String> {
             }
             if let Some(held) = &held {
                 let code = held.split(' ').next().unwrap_or_default();
-                let status = status_of(&setup.database, code).await;
-                if status == "reserved" {
+                let status = appointment_status(&setup.database, code).await;
+                if status.as_deref() == Some("reserved") {
                     return fail(format!("\"abbrechen\" kept the slot {code} reserved"));
                 }
             }

@@ -17,10 +17,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
 use auskunft::engine::{Dialogue, DialogueState};
-use auskunft::store::{Database, SessionKey, SessionStore};
+use auskunft::store::Database;
 use auskunft_channel::{Channel, Conversation, Inbound, InboundContent, Reply};
-use chrono::{Datelike, TimeZone, Timelike};
-use common::world::World;
+use chrono::{Datelike, TimeZone};
+use common::world::{World, appointment_status, reply_text, stored_state};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -130,24 +130,14 @@ impl Citizen<'_> {
     }
 
     fn text(&self) -> String {
-        self.last
-            .iter()
-            .flat_map(|r| &r.messages)
-            .map(|m| m.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.last.as_ref().map(reply_text).unwrap_or_default()
     }
 
     async fn state(&self) -> DialogueState {
-        let Some(conversation) = &self.conversation else {
-            return DialogueState::default();
-        };
-        let key = SessionKey {
-            channel: Channel::Web,
-            conversation: conversation.clone(),
-        };
-        match self.database.load(&key).await.unwrap() {
-            Some(record) => serde_json::from_str(&record.state).unwrap(),
+        match &self.conversation {
+            Some(conversation) => stored_state(self.database, conversation)
+                .await
+                .unwrap_or_default(),
             None => DialogueState::default(),
         }
     }
@@ -193,19 +183,27 @@ fn label_fits(label: &str, day: Option<&str>, time: Option<&str>) -> bool {
     let day_ok = day
         .and_then(weekday)
         .is_none_or(|w| label.starts_with(short(w)) || label.contains(&format!("{w:?}")));
-    let hour = label
+    let time_ok = label
         .split_whitespace()
         .find(|w| w.contains(':'))
-        .and_then(|t| t.split(':').next())
-        .and_then(|h| h.parse::<u32>().ok());
-    let time_ok = match (time, hour) {
-        (Some("morning"), Some(h)) => h < 12,
-        (Some("afternoon"), Some(h)) => (12..17).contains(&h),
-        (Some("evening"), Some(h)) => h >= 16,
-        (Some(t), _) if t.contains(':') => label.contains(t),
-        _ => true,
-    };
+        .is_none_or(|hhmm| time_fits(hhmm, time));
     day_ok && time_ok
+}
+
+/// Whether a local time "HH:MM" fits the wanted time: a part of the day or a time.
+fn time_fits(hhmm: &str, wanted: Option<&str>) -> bool {
+    let hour: u32 = hhmm
+        .split(':')
+        .next()
+        .and_then(|h| h.parse().ok())
+        .unwrap_or(99);
+    match wanted {
+        Some("morning") => hour < 12,
+        Some("afternoon") => (12..17).contains(&hour),
+        Some("evening") => hour >= 16,
+        Some(t) if t.contains(':') => hhmm == t,
+        _ => true,
+    }
 }
 
 /// Plays one task; returns whether the goal was reached and the turns taken.
@@ -507,13 +505,7 @@ async fn reached(
             .unwrap_or_default();
             let moved_away = match prepared {
                 Some((code, _)) => {
-                    let status: Option<String> =
-                        sqlx::query_scalar("SELECT status FROM appointments WHERE code = $1")
-                            .bind(code)
-                            .fetch_optional(pool)
-                            .await
-                            .unwrap_or_default();
-                    status.as_deref() == Some("cancelled")
+                    appointment_status(database, code).await.as_deref() == Some("cancelled")
                 }
                 None => true,
             };
@@ -530,13 +522,7 @@ async fn reached(
                         .wanted("day")
                         .and_then(weekday)
                         .is_none_or(|w| at.weekday() == w);
-                    let time_ok = match task.wanted("time") {
-                        Some("morning") => at.hour() < 12,
-                        Some("afternoon") => (12..17).contains(&at.hour()),
-                        Some("evening") => at.hour() >= 16,
-                        Some(t) if t.contains(':') => at.format("%H:%M").to_string() == t,
-                        _ => true,
-                    };
+                    let time_ok = time_fits(&at.format("%H:%M").to_string(), task.wanted("time"));
                     Some(service.as_str()) == task.wanted("service")
                         && Some(office.as_str()) == task.wanted("office")
                         && (task.kind == "appointment.reschedule"
@@ -549,13 +535,7 @@ async fn reached(
             let Some((code, _)) = prepared else {
                 return false;
             };
-            let status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM appointments WHERE code = $1")
-                    .bind(code)
-                    .fetch_optional(pool)
-                    .await
-                    .unwrap_or_default();
-            status.as_deref() == Some("cancelled")
+            appointment_status(database, code).await.as_deref() == Some("cancelled")
         }
         "report.issue" => {
             let email = task.wanted("email");

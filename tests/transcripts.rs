@@ -179,12 +179,7 @@ async fn run(path: &Path, world: &World) -> Vec<String> {
             failures.push(format!("{at}: no answer to check"));
             continue;
         };
-        let text: String = reply
-            .messages
-            .iter()
-            .map(|m| m.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = common::world::reply_text(reply);
         let (key, expected) = check
             .split_once(':')
             .map(|(k, v)| (k.trim(), v.trim()))

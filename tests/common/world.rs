@@ -65,3 +65,38 @@ impl World {
         (engine, database)
     }
 }
+
+/// The texts of a reply's messages, one per line.
+pub fn reply_text(reply: &auskunft_channel::Reply) -> String {
+    reply
+        .messages
+        .iter()
+        .map(|m| m.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The dialogue state stored for a web conversation, if it was saved.
+pub async fn stored_state(
+    database: &Database,
+    conversation: &str,
+) -> Option<auskunft::engine::DialogueState> {
+    let key = store::SessionKey {
+        channel: auskunft_channel::Channel::Web,
+        conversation: conversation.to_string(),
+    };
+    let record = database.load(&key).await.unwrap()?;
+    Some(serde_json::from_str(&record.state).unwrap())
+}
+
+/// An appointment's status in the database (`reserved`, `confirmed`, `cancelled`, `expired`), if it exists.
+pub async fn appointment_status(database: &Database, code: &str) -> Option<String> {
+    let Database::Sqlite(pool) = database else {
+        unreachable!("these tests run on SQLite")
+    };
+    sqlx::query_scalar("SELECT status FROM appointments WHERE code = $1")
+        .bind(code)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+}
